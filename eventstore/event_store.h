@@ -1,0 +1,222 @@
+// EventStore: Tranche's append-only, hash-chained event log on RocksDB.
+//
+// The store knows streams, versions, positions and opaque payloads; it knows
+// nothing of funding. The on-disk format is eventstore/FORMAT.md.
+//
+// Threads: every public method may be called from any thread. Appends are
+// made durable by one internal writer thread (group commit); AppendAsync's
+// callback and Subscription callbacks run on store-owned threads and must not
+// block for long or call Close(). The EventStore must outlive every
+// Subscription it hands out.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace tranche::eventstore {
+
+// Limits. Breaking one is a kInvalidArgument / kResourceExhausted Status that
+// writes nothing.
+inline constexpr size_t kStreamNameBytesMax = 200;
+inline constexpr size_t kEventTypeBytesMax = 64;
+inline constexpr size_t kCommandIdBytesMax = 128;
+inline constexpr size_t kActorBytesMax = 128;
+inline constexpr size_t kReasonBytesMax = 4096;
+inline constexpr size_t kPayloadBytesMax = 64 * 1024;
+inline constexpr size_t kEventsPerAppendMax = 1000;
+inline constexpr size_t kAppendBytesMax = 4 * 1024 * 1024;
+inline constexpr size_t kReadEventsMax = 10000;
+
+inline constexpr uint64_t kNoVersion = UINT64_MAX;  // "the stream has no events".
+
+struct ExpectedVersion {
+  enum class Kind : uint8_t { kAny, kNoStream, kExact };
+  Kind kind = Kind::kAny;
+  uint64_t version = 0;  // Meaningful for kExact only: the stream's last version.
+
+  static ExpectedVersion Any() { return {Kind::kAny, 0}; }
+  static ExpectedVersion NoStream() { return {Kind::kNoStream, 0}; }
+  static ExpectedVersion Exact(uint64_t v) { return {Kind::kExact, v}; }
+};
+
+// One event to be written. The envelope's command id, actor, time and reason
+// come from the AppendRequest that carries it.
+struct NewEvent {
+  std::string type;      // 1..kEventTypeBytesMax bytes, e.g. "TrancheRecorded".
+  uint32_t schema = 1;   // Payload schema version.
+  std::string event_id;  // Optional; when empty the store derives a unique id.
+  std::string data;      // Payload bytes, ≤ kPayloadBytesMax.
+};
+
+struct StreamAppend {
+  std::string stream;  // 1..kStreamNameBytesMax bytes, no NUL.
+  ExpectedVersion expected;
+  std::vector<NewEvent> events;  // At least one.
+};
+
+// Everything one command writes: atomic across its streams.
+struct AppendRequest {
+  std::string command_id;  // 1..kCommandIdBytesMax bytes; the idempotency key.
+  std::string actor;
+  int64_t recorded_at_us = 0;  // UTC microseconds since the Unix epoch; 0 = now.
+  std::string reason;
+  // Optional 32-byte digest of the content the command id stands for. When
+  // empty the store digests the streams, expectations, types, schemas and
+  // payloads (not the time).
+  std::string content_digest;
+  std::vector<StreamAppend> streams;
+};
+
+struct StreamResult {
+  std::string stream;
+  uint64_t first_version = 0;
+  uint64_t last_version = 0;
+};
+
+struct AppendResult {
+  uint64_t first_position = 0;
+  uint64_t last_position = 0;
+  std::vector<StreamResult> streams;
+  bool duplicate = false;  // True when the command id was already stored.
+};
+
+// Failure of an append. On a version conflict `actual_version` is the
+// stream's actual last version (kNoVersion when it has none).
+struct AppendError {
+  Status status;
+  std::string stream;
+  uint64_t actual_version = kNoVersion;
+};
+
+class AppendOutcome {
+ public:
+  AppendOutcome(AppendResult result) : result_(std::move(result)) {}  // NOLINT
+  AppendOutcome(AppendError error) : error_(std::move(error)) {}     // NOLINT
+  bool ok() const { return error_.status.ok(); }
+  const Status& status() const { return error_.status; }
+  const AppendError& error() const { return error_; }
+  const AppendResult& result() const { return result_; }
+
+ private:
+  AppendResult result_;
+  AppendError error_;
+};
+
+// A stored event, as read back.
+struct RecordedEvent {
+  uint64_t position = 0;
+  std::string stream;
+  uint64_t version = 0;
+  std::string type;
+  std::string event_id;
+  std::string command_id;
+  std::string actor;
+  int64_t recorded_at_us = 0;
+  std::string reason;
+  uint32_t schema = 1;
+  std::string prev_hash;  // 32 bytes.
+  std::string hash;       // 32 bytes.
+  std::string data;
+};
+
+struct Head {
+  uint64_t position = 0;  // 0 when the log is empty.
+  std::string hash;       // 32 zero bytes when the log is empty.
+};
+
+struct ReadFilter {
+  std::string stream_prefix;       // Empty: every stream.
+  std::vector<std::string> types;  // Empty: every type.
+  bool Matches(const RecordedEvent& e) const;
+};
+
+struct Options {
+  bool create_if_missing = true;
+  bool read_only = false;  // Opens RocksDB read-only: every write is refused.
+  // Test hook: when set, called before each WriteBatch is written; a non-ok
+  // status is treated as the write's I/O failure.
+  std::function<Status()> before_write_for_test;
+};
+
+struct VerifyReport {
+  bool ok = true;
+  uint64_t events_checked = 0;
+  uint64_t head_position = 0;
+  uint64_t first_bad_position = 0;  // 0 when ok.
+  std::string damage;               // Kind of damage: "hash_mismatch", "missing_stream_index", ...
+  std::string detail;               // Human text.
+};
+
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  // Stops delivery. Safe from any thread, including from inside the callback;
+  // after it returns (unless called from the callback) no callback runs.
+  virtual void Unsubscribe() = 0;
+};
+
+class EventStore {
+ public:
+  using AppendCallback = std::function<void(AppendOutcome)>;
+  // Called with each matching event in position order, exactly once. Return
+  // false to stop.
+  using EventCallback = std::function<bool(const RecordedEvent&)>;
+
+  virtual ~EventStore() = default;
+
+  static StatusOr<std::unique_ptr<EventStore>> Open(const std::string& path,
+                                                    const Options& options);
+
+  // Queues an append; `done` runs on the writer thread once the WriteBatch
+  // holding it was written with sync = true (or it failed). Never blocks on
+  // I/O. Appends submitted by one thread are committed in submission order.
+  virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
+  // Blocking convenience over AppendAsync.
+  virtual AppendOutcome Append(AppendRequest request) = 0;
+
+  virtual Head GetHead() const = 0;
+  // Events with position ≥ from matching `filter`, at most `limit`
+  // (≤ kReadEventsMax). `*scanned_to` (optional) is the last position looked at.
+  virtual Status ReadAll(uint64_t from, const ReadFilter& filter, size_t limit,
+                         std::vector<RecordedEvent>* out, uint64_t* scanned_to = nullptr) const = 0;
+  // Visits events from `from` on in order without materialising a vector.
+  virtual Status ScanAll(uint64_t from, const EventCallback& visit) const = 0;
+  virtual Status ReadStreamForward(const std::string& stream, uint64_t from_version, size_t limit,
+                                   std::vector<RecordedEvent>* out) const = 0;
+  virtual Status ReadStreamBackward(const std::string& stream, uint64_t from_version,
+                                    size_t limit, std::vector<RecordedEvent>* out) const = 0;
+  // The stream's last version, or kNoVersion.
+  virtual StatusOr<uint64_t> StreamVersion(const std::string& stream) const = 0;
+  // The stored result of a command id, if it was ever appended.
+  virtual StatusOr<AppendResult> LookupCommand(const std::string& command_id) const = 0;
+
+  // Catch-up from `from`, then live, with no gap and no duplicate.
+  virtual std::unique_ptr<Subscription> Subscribe(uint64_t from, ReadFilter filter,
+                                                  EventCallback callback) = 0;
+
+  // Walks the whole log; never writes.
+  virtual VerifyReport Verify() const = 0;
+
+  // Small keyed values in the meta column family (projection checkpoints,
+  // snapshots). Keys starting with "store." are reserved for the store.
+  virtual Status PutMeta(const std::string& key, const std::string& value) = 0;
+  virtual StatusOr<std::string> GetMeta(const std::string& key) const = 0;
+  // Lists meta keys with the given prefix in order.
+  virtual Status ListMeta(const std::string& prefix, std::vector<std::string>* keys) const = 0;
+
+  // A consistent RocksDB checkpoint of the store in `dir` (must not exist).
+  virtual Status Checkpoint(const std::string& dir) = 0;
+
+  // Waits for queued appends, stops the writer, closes the database. Appends
+  // after Close fail with kUnavailable. Idempotent.
+  virtual void Close() = 0;
+  // The sticky error that stopped the writer, if any (ok otherwise).
+  virtual Status WriterError() const = 0;
+};
+
+}  // namespace tranche::eventstore
