@@ -1,0 +1,36 @@
+// Evolve: applies one stored event to the write model; never fails.
+//
+// An event that was stored is always applied (events are facts). After each
+// apply, the invariants touched by the event are TRANCHE_CHECKed in O(size of
+// the touched programme year and cluster year), which keeps a million-event
+// replay fast; CheckInvariants re-derives every invariant from scratch.
+//
+// Thread-safety: writes `state`; the caller owns it exclusively.
+#pragma once
+
+#include <string_view>
+
+#include "core/decider.h"
+#include "core/events.h"
+#include "core/state.h"
+#include "core/status.h"
+
+namespace tranche::core {
+
+// Applies `event` (whose stream must be EventStream(event); TRANCHE_CHECKed)
+// and bumps that stream's version: the first event of a stream gives version 0.
+void Evolve(State& state, const DomainEvent& event);
+void Evolve(State& state, std::string_view stream, const Event& event);
+
+// Everything, recomputed (O(state)): per programme and year Σ awards ==
+// awarded ≤ envelope; per cluster and year 0 ≤ net paid ≤ award and net paid
+// == Σ unreversed tranches; every tranche inside its financial year; payment
+// references unique across clusters; awards only on awarded clusters; each
+// cluster listed by its programme. Errors: kInternal, reason
+// "invariant_violated", message naming the broken invariant.
+Status CheckInvariants(const State& state);
+
+// The cheap subset Evolve asserts after touching one cluster (and its programme).
+Status CheckClusterInvariants(const State& state, std::string_view cluster_id);
+
+}  // namespace tranche::core

@@ -1,0 +1,63 @@
+// JSON for commands, events and the write model (target tranche_core_json).
+//
+// Money is a JSON integer named *_pence; dates are "YYYY-MM-DD"; financial
+// years are labels "2009/10"; year maps are objects keyed by label; sectors and
+// bid statuses are their snake/kebab names. Output is deterministic: objects
+// have sorted keys (nlohmann::json's default map), so dump() of equal values
+// gives equal bytes, which makes the output usable for digests and for
+// comparing states.
+//
+// No nlohmann exception escapes these functions.
+// Thread-safety: pure functions; use freely from any thread.
+#pragma once
+
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "core/commands.h"
+#include "core/events.h"
+#include "core/rejection.h"
+#include "core/state.h"
+#include "core/status.h"
+
+namespace tranche::core {
+
+inline constexpr size_t kJsonDepthMax = 16;
+
+// Parses the body of POST /v1/commands/<name>. Fills name, command_id,
+// expected_version, reason and body; leaves actor and recorded_at_us empty for
+// the pipeline. On malformed input returns a Rejection with code
+// invalid_field (or invalid_amount for money, reason_required never: that is
+// Decide's) and details {"field": <json path, e.g. "requested.2009/10">,
+// "rule": <e.g. "missing", "unknown_field", "not_a_string", "not_an_integer",
+// "not_positive", "negative", "too_large", "invalid_date", "invalid_financial_year",
+// "invalid_slug", "unknown_sector", "too_long", "unknown_command",
+// "duplicate", "not_an_object", ...>}.
+// Money: *_pence must be a JSON integer in (0, kAmountPenceMax]; amend-award's
+// amount_pence may also be 0 (it withdraws that year's award). Unknown fields
+// are rejected. Field contents that need more than syntax (slug shape, text
+// length, reason presence) are also checked again by Decide.
+std::variant<CommandEnvelope, Rejection> ParseCommand(std::string_view name,
+                                                      const nlohmann::json& body);
+
+// The command as a JSON body that ParseCommand accepts and maps back to the
+// same envelope (minus actor/recorded_at_us): command_id, expected_version
+// (if set), reason (if non-empty) and the command's fields. Suitable for a
+// body digest.
+nlohmann::json CommandBodyToJson(const CommandEnvelope& command);
+
+// An event's payload as JSON (the `data` of the API and stream).
+nlohmann::json EventToJson(const Event& event);
+// Inverse of EventToJson for the type named `type` (EventTypeName). Errors:
+// kInvalidArgument, reason "invalid_event_json" (or "unknown_event_type").
+StatusOr<Event> EventFromJson(std::string_view type, const nlohmann::json& data);
+
+// The whole write model: {"programmes": {id: {...}}, "clusters": {id: {...}}}.
+nlohmann::json StateToJson(const State& state);
+// Inverse of StateToJson; the result satisfies CheckInvariants or an error is
+// returned. Errors: kDataLoss, reason "invalid_state_json".
+StatusOr<State> StateFromJson(const nlohmann::json& json);
+
+}  // namespace tranche::core

@@ -1,0 +1,127 @@
+// State: the write model Decide reads and Evolve writes.
+//
+// Programmes and clusters are held by shared pointer and copied on write, so
+// copying a State costs O(number of programmes + clusters), not O(events):
+// projections and snapshots may take copies freely. Evolve clones a cluster
+// only when a copy still shares it.
+//
+// Thread-safety: a State is a value. Distinct copies may be read and written
+// from distinct threads (the copy-on-write bookkeeping is thread-safe); one
+// object must not be written while another thread reads it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/commands.h"
+#include "core/date.h"
+#include "core/financial_year.h"
+#include "core/ids.h"
+#include "core/money.h"
+
+namespace tranche::core {
+
+struct ProgrammeYear {
+  Pence envelope_pence;
+  Pence awarded_pence;  // Σ awards of awarded clusters for this year.
+  bool closed = false;
+  bool operator==(const ProgrammeYear&) const = default;
+};
+
+struct Programme {
+  std::string id;
+  std::string name;
+  std::string funder;
+  std::map<FinancialYear, ProgrammeYear> financial_years;
+  std::set<std::string> cluster_ids;  // Every bid submitted to it.
+  uint64_t version = 0;               // Of stream programme-<id>.
+  bool operator==(const Programme&) const = default;
+};
+
+enum class BidStatus { kSubmitted, kAwarded, kRejected };
+// "submitted", "awarded", "rejected".
+std::string_view BidStatusName(BidStatus status);
+std::optional<BidStatus> ParseBidStatus(std::string_view name);
+
+struct Tranche {
+  FinancialYear financial_year;
+  Pence amount_pence;
+  Date paid_on;
+  bool reversed = false;
+  std::string reversal_reason;  // "" unless reversed.
+  bool operator==(const Tranche&) const = default;
+};
+
+struct Member {
+  std::string name;
+  Sector sector = Sector::kOther;
+  Date joined_on;
+  std::optional<Date> left_on;  // Set once removed.
+  bool active() const { return !left_on.has_value(); }
+  bool operator==(const Member&) const = default;
+};
+
+struct Cluster {
+  std::string id;
+  std::string programme_id;
+  std::string name;
+  std::string region;
+  std::string principal_partner;
+  std::string work_programme;
+  YearAmounts requested;
+  Date submitted_on;
+  BidStatus status = BidStatus::kSubmitted;
+  std::optional<Date> decided_on;
+  std::string rejection_reason;               // "" unless rejected.
+  YearAmounts awards;                         // Empty unless awarded.
+  YearAmounts net_paid;                       // Σ unreversed tranches per year.
+  std::map<std::string, Tranche> tranches;    // By payment reference.
+  std::map<std::string, Member> members;      // By organisation id.
+  uint64_t version = 0;                       // Of stream cluster-<id>.
+
+  // 0 when the year has no award / no payment.
+  Pence AwardFor(FinancialYear year) const;
+  Pence NetPaidFor(FinancialYear year) const;
+  bool operator==(const Cluster&) const = default;
+};
+
+class State {
+ public:
+  State() = default;
+
+  // nullptr when absent. Pointers stay valid until this State is next written.
+  const Programme* FindProgramme(std::string_view programme_id) const;
+  const Cluster* FindCluster(std::string_view cluster_id) const;
+  // The cluster holding `payment_reference`, or nullptr. O(clusters · log).
+  const Cluster* FindClusterByPaymentReference(std::string_view payment_reference) const;
+  // The last version of "programme-<id>" / "cluster-<id>"; nullopt when the
+  // stream has no events (or the name is neither form).
+  std::optional<uint64_t> StreamVersion(std::string_view stream) const;
+
+  // Read-only iteration, ordered by id.
+  using ProgrammeMap = std::map<std::string, std::shared_ptr<const Programme>, std::less<>>;
+  using ClusterMap = std::map<std::string, std::shared_ptr<const Cluster>, std::less<>>;
+  const ProgrammeMap& programmes() const { return programmes_; }
+  const ClusterMap& clusters() const { return clusters_; }
+
+  // For Evolve and StateFromJson only. Insert* TRANCHE_CHECK the id is new;
+  // Mutable* TRANCHE_CHECK it exists and clone the entry if another copy shares it.
+  Programme& InsertProgramme(Programme programme);
+  Cluster& InsertCluster(Cluster cluster);
+  Programme& MutableProgramme(std::string_view programme_id);
+  Cluster& MutableCluster(std::string_view cluster_id);
+
+  // Deep comparison of the contents (not of the pointers).
+  bool operator==(const State& other) const;
+
+ private:
+  ProgrammeMap programmes_;
+  ClusterMap clusters_;
+};
+
+}  // namespace tranche::core
