@@ -25,12 +25,21 @@ namespace tranche::eventstore {
 inline constexpr size_t kStreamNameBytesMax = 200;
 inline constexpr size_t kEventTypeBytesMax = 64;
 inline constexpr size_t kCommandIdBytesMax = 128;
+// A caller-chosen event id; derived ids ("<command_id>#<index>") are longer.
+inline constexpr size_t kEventIdBytesMax = 160;
 inline constexpr size_t kActorBytesMax = 128;
 inline constexpr size_t kReasonBytesMax = 4096;
 inline constexpr size_t kPayloadBytesMax = 64 * 1024;
 inline constexpr size_t kEventsPerAppendMax = 1000;
 inline constexpr size_t kAppendBytesMax = 4 * 1024 * 1024;
 inline constexpr size_t kReadEventsMax = 10000;
+// Queues: appends waiting for the writer, events waiting for a subscriber.
+inline constexpr size_t kAppendQueueRequestsMax = 16384;
+inline constexpr size_t kAppendQueueBytesMax = 256 * 1024 * 1024;
+inline constexpr size_t kSubscriptionQueueEventsMax = 65536;
+// One commit group (one WriteBatch, one fsync) holds at most this much.
+inline constexpr size_t kGroupAppendsMax = 4096;
+inline constexpr size_t kGroupBytesMax = 32 * 1024 * 1024;
 
 inline constexpr uint64_t kNoVersion = UINT64_MAX;  // "the stream has no events".
 
@@ -49,7 +58,7 @@ struct ExpectedVersion {
 struct NewEvent {
   std::string type;      // 1..kEventTypeBytesMax bytes, e.g. "TrancheRecorded".
   uint32_t schema = 1;   // Payload schema version.
-  std::string event_id;  // Optional; when empty the store derives a unique id.
+  std::string event_id;  // Optional, ≤ kEventIdBytesMax; empty: "<command_id>#<index in request>".
   std::string data;      // Payload bytes, ≤ kPayloadBytesMax.
 };
 
@@ -66,8 +75,8 @@ struct AppendRequest {
   int64_t recorded_at_us = 0;  // UTC microseconds since the Unix epoch; 0 = now.
   std::string reason;
   // Optional 32-byte digest of the content the command id stands for. When
-  // empty the store digests the streams, expectations, types, schemas and
-  // payloads (not the time).
+  // empty the store digests the streams, expectations, types, schemas, given
+  // event ids and payloads (not the actor, time or reason).
   std::string content_digest;
   std::vector<StreamAppend> streams;
 };
@@ -158,6 +167,9 @@ class Subscription {
   // Stops delivery. Safe from any thread, including from inside the callback;
   // after it returns (unless called from the callback) no callback runs.
   virtual void Unsubscribe() = 0;
+  // Ok while delivering or after a normal stop; the error (kDataLoss, kIOError)
+  // when reading the store stopped the subscription.
+  virtual Status status() const = 0;
 };
 
 class EventStore {
@@ -175,16 +187,26 @@ class EventStore {
   // Queues an append; `done` runs on the writer thread once the WriteBatch
   // holding it was written with sync = true (or it failed). Never blocks on
   // I/O. Appends submitted by one thread are committed in submission order.
+  // A request refused before it is queued (a broken limit, a full queue, a
+  // closed or read-only store) runs `done` on the calling thread before
+  // AppendAsync returns. Errors: kInvalidArgument / kResourceExhausted (a
+  // limit; nothing written), kConflict "wrong_expected_version",
+  // kAlreadyExists "command_id_reused", kIOError (the sticky writer error),
+  // kUnavailable "store_closed", kFailedPrecondition "store_read_only".
   virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
   // Blocking convenience over AppendAsync.
   virtual AppendOutcome Append(AppendRequest request) = 0;
 
   virtual Head GetHead() const = 0;
   // Events with position ≥ from matching `filter`, at most `limit`
-  // (≤ kReadEventsMax). `*scanned_to` (optional) is the last position looked at.
+  // (≤ kReadEventsMax). `*scanned_to` (optional) is the last position looked
+  // at, matching or not (from - 1 when none): the next page starts after it.
+  // Records are checked structurally and against their predecessor's hash;
+  // a bad one is kDataLoss.
   virtual Status ReadAll(uint64_t from, const ReadFilter& filter, size_t limit,
                          std::vector<RecordedEvent>* out, uint64_t* scanned_to = nullptr) const = 0;
   // Visits events from `from` on in order without materialising a vector.
+  // The RecordedEvent passed to `visit` is reused: copy what you keep.
   virtual Status ScanAll(uint64_t from, const EventCallback& visit) const = 0;
   virtual Status ReadStreamForward(const std::string& stream, uint64_t from_version, size_t limit,
                                    std::vector<RecordedEvent>* out) const = 0;
@@ -195,7 +217,11 @@ class EventStore {
   // The stored result of a command id, if it was ever appended.
   virtual StatusOr<AppendResult> LookupCommand(const std::string& command_id) const = 0;
 
-  // Catch-up from `from`, then live, with no gap and no duplicate.
+  // Catch-up from `from` (0 means 1), then live, with no gap and no
+  // duplicate. Only events whose batch was durably written are delivered.
+  // The callback runs on a thread owned by the subscription, one event at a
+  // time. A subscriber that falls more than kSubscriptionQueueEventsMax events
+  // behind the writer goes back to catch-up reads: it never slows the writer.
   virtual std::unique_ptr<Subscription> Subscribe(uint64_t from, ReadFilter filter,
                                                   EventCallback callback) = 0;
 

@@ -1,0 +1,332 @@
+// Group commit: the writer thread and the write path.
+#include "eventstore/append_writer.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "core/check.h"
+#include "eventstore/append_validator.h"
+#include "eventstore/record_format.h"
+
+namespace tranche::eventstore {
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string VersionText(uint64_t version) {
+  return version == kNoVersion ? std::string("none") : std::to_string(version);
+}
+
+}  // namespace
+
+AppendWriter::AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub,
+                           Head head, std::function<Status()> before_write_for_test)
+    : database_(database),
+      reader_(reader),
+      hub_(hub),
+      before_write_for_test_(std::move(before_write_for_test)),
+      head_(std::move(head)) {
+  TRANCHE_CHECK(head_.hash.size() == kHashBytes);
+  thread_ = std::thread([this] { Run(); });
+}
+
+AppendWriter::~AppendWriter() { Stop(); }
+
+void AppendWriter::Submit(AppendRequest request, EventStore::AppendCallback done) {
+  TRANCHE_CHECK(done != nullptr);
+  size_t bytes = 0;
+  AppendError error = AppendValidator::Validate(request, &bytes);
+  if (!error.status.ok()) {
+    done(AppendOutcome(std::move(error)));
+    return;
+  }
+  // Digesting on the submitting thread keeps the work off the writer.
+  thread_local Sha256 sha;
+  std::string digest = AppendValidator::ContentDigest(request, &sha);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      error.status = Status::Unavailable("store_closed", "the event store is closed");
+    } else if (!sticky_error_.ok()) {
+      error.status = sticky_error_;
+    } else if (queue_.size() >= kAppendQueueRequestsMax ||
+               queue_bytes_ + bytes > kAppendQueueBytesMax) {
+      error.status = Status::ResourceExhausted("append_queue_full", "too many appends waiting");
+    } else {
+      queue_bytes_ += bytes;
+      queue_.push_back(Pending{std::move(request), std::move(done), std::move(digest), bytes});
+      queued_.notify_one();
+      return;
+    }
+  }
+  done(AppendOutcome(std::move(error)));
+}
+
+Head AppendWriter::head() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return head_;
+}
+
+Status AppendWriter::sticky_error() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return sticky_error_;
+}
+
+void AppendWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    queued_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void AppendWriter::Run() {
+  std::vector<Pending> group;
+  while (TakeGroup(&group)) WriteGroup(&group);
+}
+
+bool AppendWriter::TakeGroup(std::vector<Pending>* group) {
+  group->clear();
+  std::unique_lock<std::mutex> lock(mutex_);
+  queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (queue_.empty()) return false;  // Stopping, and everything queued is done.
+  size_t bytes = 0;
+  while (!queue_.empty() && group->size() < kGroupAppendsMax &&
+         (group->empty() || bytes + queue_.front().bytes <= kGroupBytesMax)) {
+    bytes += queue_.front().bytes;
+    queue_bytes_ -= queue_.front().bytes;
+    group->push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return true;
+}
+
+// The write path: the one place where an append becomes durable.
+//
+// 1. After a failed write nothing more is accepted (sticky error): RocksDB
+//    may or may not have the failed batch, so acknowledging anything later
+//    could acknowledge events that follow a hole.
+// 2. Each append is decided on its own against the log as it will be once
+//    the earlier appends of this group are in: a duplicate command id is
+//    answered from the commands index, a wrong expected version fails that
+//    append alone. Decided appends get positions, hashes and index entries.
+// 3. One WriteBatch carries the group's records, stream and command index
+//    entries and the new head, written with sync = true. RocksDB applies a
+//    batch atomically, so readers and a crash see all of it or none of it.
+// 4. Only after that write returned ok do the head, the subscribers and the
+//    callers learn of the new positions.
+void AppendWriter::WriteGroup(std::vector<Pending>* group) {
+  std::vector<Decision> decisions(group->size());
+  const Status sticky = sticky_error();
+  if (!sticky.ok()) {
+    for (Decision& decision : decisions) decision.error.status = sticky;
+    Finish(group, &decisions);
+    return;
+  }
+  const Head head = this->head();
+  Group staged;
+  staged.next_position = head.position + 1;
+  std::memcpy(staged.hash.data(), head.hash.data(), kHashBytes);
+  staged.keep_records = hub_->HasSubscribers();
+  batch_.Clear();
+  for (size_t i = 0; i < group->size(); ++i) decisions[i] = Stage(*group, i, decisions, &staged);
+
+  const uint64_t first = head.position + 1;
+  const uint64_t last = staged.next_position - 1;
+  if (last >= first) {
+    const Head new_head{last, std::string(reinterpret_cast<const char*>(staged.hash.data()),
+                                          kHashBytes)};
+    batch_.Put(database_->meta(), kMetaHeadKey, EncodeHead(new_head));
+    Status status = before_write_for_test_ ? before_write_for_test_() : Status::Ok();
+    if (status.ok()) {
+      rocksdb::WriteOptions options;
+      options.sync = true;
+      status = FromRocks(database_->db()->Write(options, &batch_), "sync write");
+    }
+    if (!status.ok()) {
+      const Status failed = Status::IOError(
+          "writer_failed", "a durable write failed, the store takes no more appends: " +
+                               status.ToString());
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sticky_error_ = failed;
+      }
+      for (Decision& decision : decisions) {
+        if (decision.error.status.ok()) decision.error.status = failed;
+      }
+      Finish(group, &decisions);
+      return;
+    }
+    for (const auto& [stream, version] : staged.versions) {
+      if (version_cache_.size() >= kStreamVersionCacheEntriesMax) version_cache_.clear();
+      version_cache_[stream] = version;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      head_ = new_head;
+    }
+    hub_->Publish(first, last,
+                  staged.keep_records
+                      ? std::make_shared<const std::vector<std::string>>(std::move(staged.records))
+                      : nullptr);
+  }
+  Finish(group, &decisions);
+}
+
+AppendWriter::Decision AppendWriter::FindDuplicate(const std::vector<Pending>& pendings,
+                                                   size_t index,
+                                                   const std::vector<Decision>& decisions,
+                                                   const Group& group, bool* found) {
+  const Pending& pending = pendings[index];
+  Decision decision;
+  *found = true;
+  auto reused = [&decision, &pending] {
+    decision.error.status = Status::AlreadyExists(
+        "command_id_reused", "command id " + pending.request.command_id +
+                                 " was already used for different content");
+  };
+  auto earlier = group.command_index.find(pending.request.command_id);
+  if (earlier != group.command_index.end()) {
+    if (pendings[earlier->second].digest != pending.digest) {
+      reused();
+    } else {
+      decision.result = decisions[earlier->second].result;
+      decision.result.duplicate = true;
+      decision.duplicate_of = earlier->second;
+    }
+    return decision;
+  }
+  std::string value;
+  rocksdb::Status rocks = database_->db()->Get(rocksdb::ReadOptions(), database_->commands(),
+                                               pending.request.command_id, &value);
+  if (rocks.IsNotFound()) {
+    *found = false;
+    return decision;
+  }
+  CommandEntry entry;
+  decision.error.status = rocks.ok() ? DecodeCommandEntry(value, &entry)
+                                     : FromRocks(rocks, "command lookup");
+  if (!decision.error.status.ok()) return decision;
+  if (entry.digest != pending.digest) {
+    reused();
+    return decision;
+  }
+  StatusOr<AppendResult> original = reader_->LookupCommand(pending.request.command_id);
+  if (!original.ok()) {
+    decision.error.status = original.status();
+    return decision;
+  }
+  decision.result = std::move(original).value();
+  decision.result.duplicate = true;
+  return decision;
+}
+
+StatusOr<uint64_t> AppendWriter::CurrentVersion(const std::string& stream, const Group& group) {
+  if (auto it = group.versions.find(stream); it != group.versions.end()) return it->second;
+  if (auto it = version_cache_.find(stream); it != version_cache_.end()) return it->second;
+  StatusOr<uint64_t> stored = reader_->StreamVersion(stream);
+  if (!stored.ok()) return stored;
+  if (version_cache_.size() >= kStreamVersionCacheEntriesMax) version_cache_.clear();
+  version_cache_[stream] = *stored;
+  return stored;
+}
+
+AppendWriter::Decision AppendWriter::Stage(const std::vector<Pending>& pendings, size_t index,
+                                           const std::vector<Decision>& decisions, Group* group) {
+  const Pending& pending = pendings[index];
+  bool duplicate = false;
+  Decision decision = FindDuplicate(pendings, index, decisions, *group, &duplicate);
+  if (duplicate) return decision;
+
+  std::vector<uint64_t> current_versions;
+  current_versions.reserve(pending.request.streams.size());
+  for (const StreamAppend& stream : pending.request.streams) {
+    StatusOr<uint64_t> current = CurrentVersion(stream.stream, *group);
+    if (!current.ok()) {
+      decision.error = AppendError{current.status(), stream.stream, kNoVersion};
+      return decision;
+    }
+    const ExpectedVersion& expected = stream.expected;
+    const bool matches =
+        expected.kind == ExpectedVersion::Kind::kAny ||
+        (expected.kind == ExpectedVersion::Kind::kNoStream && *current == kNoVersion) ||
+        (expected.kind == ExpectedVersion::Kind::kExact && *current == expected.version);
+    if (!matches) {
+      const std::string wanted = expected.kind == ExpectedVersion::Kind::kNoStream
+                                     ? std::string("no stream")
+                                     : VersionText(expected.version);
+      decision.error = AppendError{
+          Status::Conflict("wrong_expected_version",
+                           "stream " + stream.stream + " is at version " +
+                               VersionText(*current) + ", expected " + wanted),
+          stream.stream, *current};
+      return decision;
+    }
+    current_versions.push_back(*current);
+  }
+  StageRecords(pending, current_versions, group, &decision.result);
+  group->command_index.emplace(pending.request.command_id, index);
+  decision.staged = true;
+  return decision;
+}
+
+void AppendWriter::StageRecords(const Pending& pending,
+                                const std::vector<uint64_t>& current_versions, Group* group,
+                                AppendResult* result) {
+  const AppendRequest& request = pending.request;
+  const int64_t recorded_at_us = request.recorded_at_us != 0 ? request.recorded_at_us : NowMicros();
+  result->first_position = group->next_position;
+  size_t event_index = 0;
+  for (size_t s = 0; s < request.streams.size(); ++s) {
+    const StreamAppend& stream = request.streams[s];
+    uint64_t version = current_versions[s];
+    StreamResult& stream_result = result->streams.emplace_back();
+    stream_result.stream = stream.stream;
+    stream_result.first_version = version + 1;  // kNoVersion + 1 wraps to 0 on purpose.
+    for (const NewEvent& event : stream.events) {
+      ++version;
+      const uint64_t position = group->next_position++;
+      const std::string* event_id = &event.event_id;
+      if (event.event_id.empty()) {
+        event_id_ = request.command_id + "#" + std::to_string(event_index);
+        event_id = &event_id_;
+      }
+      const RecordFields fields{position,      version,      recorded_at_us, event.schema,
+                                stream.stream, event.type,   *event_id,      request.command_id,
+                                request.actor, request.reason, event.data};
+      EncodeRecord(fields, group->hash.data(), &sha_, &record_);
+      std::memcpy(group->hash.data(), StoredHash(record_).data(), kHashBytes);
+      batch_.Put(database_->events(), PositionKey(position), record_);
+      key_ = StreamKey(stream.stream, version);
+      batch_.Put(database_->streams(), key_, EncodeStreamEntry(position));
+      if (group->keep_records) group->records.push_back(record_);
+      ++event_index;
+    }
+    stream_result.last_version = version;
+    group->versions[stream.stream] = version;
+  }
+  result->last_position = group->next_position - 1;
+  const CommandEntry entry{result->first_position, static_cast<uint32_t>(event_index),
+                           pending.digest};
+  batch_.Put(database_->commands(), request.command_id, EncodeCommandEntry(entry));
+}
+
+void AppendWriter::Finish(std::vector<Pending>* group, std::vector<Decision>* decisions) {
+  for (size_t i = 0; i < group->size(); ++i) {
+    Decision& decision = (*decisions)[i];
+    Pending& pending = (*group)[i];
+    if (decision.error.status.ok()) {
+      pending.done(AppendOutcome(std::move(decision.result)));
+    } else {
+      pending.done(AppendOutcome(std::move(decision.error)));
+    }
+  }
+  group->clear();
+}
+
+}  // namespace tranche::eventstore

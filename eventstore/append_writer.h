@@ -1,0 +1,114 @@
+// AppendWriter: the queue of appends and the one thread that makes them
+// durable (group commit).
+//
+// Submitters queue validated requests; the writer thread takes everything
+// that queued while the previous fsync ran and commits it in one WriteBatch
+// with sync = true (WriteGroup, the write path). Each append is checked on
+// its own inside the group, so one conflicting append fails alone. Once a
+// write fails, the error is sticky: every later append fails with it, because
+// after a failed fsync we can no longer tell what is on disk.
+//
+// Threads: Submit, head and sticky_error from any thread; callbacks run on
+// the writer thread. The Database, EventReader and SubscriptionHub must
+// outlive the writer; Stop before destroying them.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <rocksdb/write_batch.h>
+
+#include "eventstore/database.h"
+#include "eventstore/event_reader.h"
+#include "eventstore/event_store.h"
+#include "eventstore/sha256.h"
+#include "eventstore/subscription_hub.h"
+
+namespace tranche::eventstore {
+
+// The writer caches stream heads it has seen; past this many it forgets them
+// all (the streams column family is the truth; the cache only saves seeks).
+inline constexpr size_t kStreamVersionCacheEntriesMax = 100000;
+
+class AppendWriter {
+ public:
+  AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub, Head head,
+               std::function<Status()> before_write_for_test);
+  ~AppendWriter();
+  AppendWriter(const AppendWriter&) = delete;
+  AppendWriter& operator=(const AppendWriter&) = delete;
+
+  void Submit(AppendRequest request, EventStore::AppendCallback done);
+  // The last durable position and hash.
+  Head head() const;
+  Status sticky_error() const;
+  // Finishes every queued append, then stops the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    EventStore::AppendCallback done;
+    std::string digest;
+    size_t bytes = 0;
+  };
+  // What the write path decided for one append of the group.
+  struct Decision {
+    AppendError error;           // Non-ok: fails alone, nothing staged.
+    AppendResult result;         // Valid when staged or duplicate.
+    bool staged = false;         // Its records are in the batch.
+    size_t duplicate_of = SIZE_MAX;  // Index of an earlier append in the group.
+  };
+  // Writer-thread state of the group being built.
+  struct Group {
+    uint64_t next_position = 0;
+    HashBytes hash{};
+    std::unordered_map<std::string, uint64_t> versions;        // Stream → staged version.
+    std::unordered_map<std::string_view, size_t> command_index;  // Command id → append.
+    std::vector<std::string> records;  // Kept only while someone subscribes.
+    bool keep_records = false;
+  };
+
+  void Run();
+  bool TakeGroup(std::vector<Pending>* group);
+  void WriteGroup(std::vector<Pending>* group);
+  Decision Stage(const std::vector<Pending>& pendings, size_t index,
+                 const std::vector<Decision>& decisions, Group* group);
+  Decision FindDuplicate(const std::vector<Pending>& pendings, size_t index,
+                         const std::vector<Decision>& decisions, const Group& group, bool* found);
+  StatusOr<uint64_t> CurrentVersion(const std::string& stream, const Group& group);
+  void StageRecords(const Pending& pending, const std::vector<uint64_t>& current_versions,
+                    Group* group, AppendResult* result);
+  void Finish(std::vector<Pending>* group, std::vector<Decision>* decisions);
+
+  Database* const database_;
+  const EventReader* const reader_;
+  SubscriptionHub* const hub_;
+  const std::function<Status()> before_write_for_test_;
+
+  // Writer-thread only.
+  Sha256 sha_;
+  rocksdb::WriteBatch batch_;
+  std::string record_;
+  std::string key_;
+  std::string event_id_;
+  std::unordered_map<std::string, uint64_t> version_cache_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable queued_;
+  std::deque<Pending> queue_;
+  size_t queue_bytes_ = 0;
+  bool stopping_ = false;
+  Status sticky_error_;
+  Head head_;
+  std::thread thread_;
+};
+
+}  // namespace tranche::eventstore

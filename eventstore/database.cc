@@ -1,0 +1,86 @@
+// Opening RocksDB with the event store's column families.
+#include "eventstore/database.h"
+
+#include <vector>
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "core/check.h"
+#include "eventstore/record_format.h"
+
+namespace tranche::eventstore {
+
+Status FromRocks(const rocksdb::Status& status, const char* what) {
+  if (status.ok()) return Status::Ok();
+  std::string message = std::string(what) + ": " + status.ToString();
+  if (status.IsCorruption()) return Status::DataLoss("rocksdb_corruption", std::move(message));
+  return Status::IOError("rocksdb_error", std::move(message));
+}
+
+rocksdb::DBOptions Database::MakeDbOptions(bool create_if_missing) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = create_if_missing;
+  options.create_missing_column_families = create_if_missing;
+  // Corruption must surface as an error, never be skipped over.
+  options.paranoid_checks = true;
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.max_background_jobs = 2;
+  return options;
+}
+
+rocksdb::ColumnFamilyOptions Database::MakeColumnFamilyOptions() {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  // The writer looks up command ids and stream heads that mostly do not exist
+  // yet; bloom filters answer those without reading data blocks.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                   bool create_if_missing, bool read_only) {
+  const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kEventsColumnFamily, cf_options},
+      {kStreamsColumnFamily, cf_options},
+      {kCommandsColumnFamily, cf_options},
+      {kMetaColumnFamily, cf_options},
+  };
+  rocksdb::DBOptions db_options = MakeDbOptions(create_if_missing && !read_only);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db)
+                : rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  if (!status.ok()) {
+    if (status.IsInvalidArgument() || status.IsPathNotFound()) {
+      return Status::NotFound("store_missing", "cannot open " + path + ": " + status.ToString());
+    }
+    return FromRocks(status, ("open " + path).c_str());
+  }
+  TRANCHE_CHECK(handles.size() == descriptors.size());
+  std::unique_ptr<Database> database(new Database());
+  database->db_ = db;
+  database->default_ = handles[0];
+  database->events_ = handles[1];
+  database->streams_ = handles[2];
+  database->commands_ = handles[3];
+  database->meta_ = handles[4];
+  database->read_only_ = read_only;
+  return database;
+}
+
+Database::~Database() {
+  for (rocksdb::ColumnFamilyHandle* handle : {default_, events_, streams_, commands_, meta_}) {
+    if (handle) db_->DestroyColumnFamilyHandle(handle);
+  }
+  if (db_) {
+    db_->Close().PermitUncheckedError();
+    delete db_;
+  }
+}
+
+}  // namespace tranche::eventstore

@@ -1,0 +1,52 @@
+// Database: the RocksDB instance and its four column families (FORMAT.md).
+//
+// Owns the rocksdb::DB and its column family handles. Shared, read-only after
+// Open, by the writer, the readers and Verify; RocksDB itself is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <rocksdb/db.h>
+
+#include "core/status.h"
+
+namespace tranche::eventstore {
+
+class Database {
+ public:
+  // Opens (or creates, when `create_if_missing`) the database at `path`. With
+  // `read_only` RocksDB is opened read-only: every write fails there too.
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, bool create_if_missing,
+                                                  bool read_only);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* events() const { return events_; }
+  rocksdb::ColumnFamilyHandle* streams() const { return streams_; }
+  rocksdb::ColumnFamilyHandle* commands() const { return commands_; }
+  rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
+  bool read_only() const { return read_only_; }
+
+  // The column family options the store uses; exposed so that the benchmark's
+  // raw-RocksDB baseline runs on exactly the same settings.
+  static rocksdb::DBOptions MakeDbOptions(bool create_if_missing);
+  static rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions();
+
+ private:
+  Database() = default;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* default_ = nullptr;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_ = nullptr;
+  rocksdb::ColumnFamilyHandle* commands_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  bool read_only_ = false;
+};
+
+// Maps a RocksDB status onto ours: corruption is kDataLoss, the rest kIOError.
+Status FromRocks(const rocksdb::Status& status, const char* what);
+
+}  // namespace tranche::eventstore
