@@ -1,2 +1,162 @@
-// JSON codecs for commands, events and the write model.
+// JSON codecs for commands, events and the write model, built on json_fields.h.
 #include "core/json/json_codec.h"
+
+#include "core/decide_checks.h"
+#include "core/evolve.h"
+#include "core/json/json_fields.h"
+
+namespace tranche::core {
+namespace {
+
+using json_internal::FieldError;
+using json_internal::JsonReader;
+using json_internal::ToJson;
+
+// Money fields report invalid_amount, every other field invalid_field.
+Rejection FieldRejection(const FieldError& error) {
+  const bool money_rule = error.rule == "not_an_integer" || error.rule == "too_large";
+  const bool money_field = error.field.ends_with("_pence") || error.field.starts_with("requested.") ||
+                           error.field.starts_with("awards.");
+  const std::string message = "field '" + error.field + "': " + error.rule;
+  if (money_rule && money_field) return internal::InvalidAmount(error.field, error.rule, message);
+  return internal::InvalidField(error.field, error.rule, message);
+}
+
+// A default-constructed alternative of V whose Name(alternative) equals `name`.
+template <typename V, size_t I = 0, typename NameOf>
+std::optional<V> AlternativeNamed(std::string_view name, NameOf name_of) {
+  if constexpr (I == std::variant_size_v<V>) {
+    return std::nullopt;
+  } else {
+    if (name_of(I) == name) return V(std::in_place_index<I>);
+    return AlternativeNamed<V, I + 1>(name, name_of);
+  }
+}
+
+std::variant<CommandEnvelope, Rejection> ParseCommandOrThrow(std::string_view name,
+                                                             const nlohmann::json& body) {
+  std::optional<Command> command =
+      AlternativeNamed<Command>(name, [](size_t i) { return AllCommandNames()[i]; });
+  if (!command) {
+    return internal::InvalidField("command", "unknown_command",
+                                  "there is no command '" + std::string(name) + "'");
+  }
+  if (!body.is_object()) {
+    return internal::InvalidField("body", "not_an_object", "a command body is a JSON object");
+  }
+  CommandEnvelope envelope{std::string(name), "", std::nullopt, "", "", 0, std::move(*command)};
+  JsonReader reader;
+  nlohmann::json fields = body;
+  if (const auto found = body.find("command_id"); found == body.end()) {
+    return internal::InvalidField("command_id", "missing", "command_id is required");
+  } else {
+    reader.Read(*found, "command_id", envelope.command_id);
+  }
+  if (const auto found = body.find("expected_version"); found != body.end() && !found->is_null()) {
+    reader.Read(*found, "expected_version", envelope.expected_version.emplace());
+  }
+  if (const auto found = body.find("reason"); found != body.end() && !found->is_null()) {
+    reader.Read(*found, "reason", envelope.reason);
+  }
+  for (const char* key : {"command_id", "expected_version", "reason"}) fields.erase(key);
+  std::visit([&](auto& typed) { reader.Read(fields, "", typed); }, envelope.body);
+  if (reader.error()) return FieldRejection(*reader.error());
+  TRANCHE_RETURN_IF_REJECTED(internal::CheckEnvelope(envelope, /*reason_required=*/false));
+  TRANCHE_RETURN_IF_REJECTED(internal::CheckBody(envelope.body));
+  return envelope;
+}
+
+Status InvalidEventJson(std::string_view type, const FieldError& error) {
+  return Status::InvalidArgument("invalid_event_json", std::string(type) + " field '" +
+                                                           error.field + "': " + error.rule);
+}
+
+Status InvalidStateJson(std::string message) {
+  return Status::DataLoss("invalid_state_json", std::move(message));
+}
+
+StatusOr<State> StateFromJsonOrThrow(const nlohmann::json& json) {
+  if (!json.is_object() || json.size() != 2 || !json.contains("programmes") ||
+      !json.contains("clusters")) {
+    return InvalidStateJson("a state is {\"programmes\": {...}, \"clusters\": {...}}");
+  }
+  std::map<std::string, Programme> programmes;
+  std::map<std::string, Cluster> clusters;
+  JsonReader reader;
+  reader.Read(json.at("programmes"), "programmes", programmes);
+  reader.Read(json.at("clusters"), "clusters", clusters);
+  if (reader.error()) {
+    return InvalidStateJson("field '" + reader.error()->field + "': " + reader.error()->rule);
+  }
+  State state;
+  for (auto& [id, programme] : programmes) {
+    if (id != programme.id) return InvalidStateJson("programme key " + id + " is not its id");
+    state.InsertProgramme(std::move(programme));
+  }
+  for (auto& [id, cluster] : clusters) {
+    if (id != cluster.id) return InvalidStateJson("cluster key " + id + " is not its id");
+    state.InsertCluster(std::move(cluster));
+  }
+  if (Status status = CheckInvariants(state); !status.ok()) {
+    return InvalidStateJson(status.message());
+  }
+  return state;
+}
+
+}  // namespace
+
+std::variant<CommandEnvelope, Rejection> ParseCommand(std::string_view name,
+                                                      const nlohmann::json& body) {
+  try {
+    return ParseCommandOrThrow(name, body);
+  } catch (const nlohmann::json::exception& e) {
+    return internal::InvalidField("body", "malformed", e.what());
+  }
+}
+
+nlohmann::json CommandBodyToJson(const CommandEnvelope& command) {
+  nlohmann::json body = std::visit([](const auto& typed) { return ToJson(typed); }, command.body);
+  body["command_id"] = command.command_id;
+  if (command.expected_version) body["expected_version"] = *command.expected_version;
+  if (!command.reason.empty()) body["reason"] = command.reason;
+  return body;
+}
+
+nlohmann::json EventToJson(const Event& event) {
+  return std::visit([](const auto& payload) { return ToJson(payload); }, event);
+}
+
+StatusOr<Event> EventFromJson(std::string_view type, const nlohmann::json& data) {
+  std::optional<Event> event =
+      AlternativeNamed<Event>(type, [](size_t i) { return AllEventTypeNames()[i]; });
+  if (!event) {
+    return Status::InvalidArgument("unknown_event_type",
+                                   "unknown event type '" + std::string(type) + "'");
+  }
+  try {
+    JsonReader reader;
+    std::visit([&](auto& payload) { reader.Read(data, "", payload); }, *event);
+    if (reader.error()) return InvalidEventJson(type, *reader.error());
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument("invalid_event_json", e.what());
+  }
+  return *std::move(event);
+}
+
+nlohmann::json StateToJson(const State& state) {
+  nlohmann::json programmes = nlohmann::json::object();
+  for (const auto& [id, programme] : state.programmes()) programmes[id] = ToJson(*programme);
+  nlohmann::json clusters = nlohmann::json::object();
+  for (const auto& [id, cluster] : state.clusters()) clusters[id] = ToJson(*cluster);
+  return nlohmann::json{{"programmes", std::move(programmes)}, {"clusters", std::move(clusters)}};
+}
+
+StatusOr<State> StateFromJson(const nlohmann::json& json) {
+  try {
+    return StateFromJsonOrThrow(json);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidStateJson(e.what());
+  }
+}
+
+}  // namespace tranche::core

@@ -24,8 +24,6 @@
 
 namespace tranche::core {
 
-inline constexpr size_t kJsonDepthMax = 16;
-
 // Parses the body of POST /v1/commands/<name>. Fills name, command_id,
 // expected_version, reason and body; leaves actor and recorded_at_us empty for
 // the pipeline. On malformed input returns a Rejection with code
