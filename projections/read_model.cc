@@ -1,0 +1,145 @@
+// ReadModel: folds events into position-stamped facts and answers views.
+#include "projections/read_model.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+
+#include "core/check.h"
+#include "projections/read_model_internal.h"
+
+namespace tranche::projections {
+namespace {
+using namespace internal;  // NOLINT: this file implements the internals.
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+}  // namespace
+
+void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
+  const uint64_t p = e.position;
+  std::visit(
+      Overloaded{
+          [&](const core::ProgrammeOpened& ev) {
+            ProgrammeRecord record{ev.programme_id, ev.name, ev.funder, {}, {}, {p}};
+            for (const auto& year : ev.financial_years) {
+              record.years.push_back(YearRecord{year.label, year.envelope_pence, 0, Pence()});
+            }
+            programmes.emplace(ev.programme_id, std::move(record));
+          },
+          [&](const core::BidSubmitted& ev) {
+            MutableProgramme(ev.programme_id).cluster_ids.push_back(ev.cluster_id);
+            ClusterRecord record;
+            record.bid = ev;
+            record.statuses.push_back(StatusStep{p, BidStatus::kSubmitted, std::nullopt, ""});
+            record.positions.push_back(p);
+            clusters.emplace(ev.cluster_id, std::move(record));
+          },
+          [&](const core::BidAwarded& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            c.statuses.push_back(StatusStep{p, BidStatus::kAwarded, ev.decided_on, ""});
+            for (const auto& [year, amount] : ev.awards) c.awards[year].push_back({p, amount});
+          },
+          [&](const core::BidRejected& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            c.statuses.push_back(StatusStep{p, BidStatus::kRejected, ev.decided_on, ev.reason});
+          },
+          [&](const core::AwardAmended& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            c.awards[ev.financial_year].push_back({p, ev.amount_pence});
+          },
+          [&](const core::MemberAdded& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            MemberRecord m;
+            m.view = MemberView{ev.organisation_id, ev.name, ev.sector, ev.joined_on, {}, ""};
+            m.added_position = p;
+            c.active_member_by_id[ev.organisation_id] = c.members.size();
+            c.members.push_back(std::move(m));
+          },
+          [&](const core::MemberRemoved& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            auto it = c.active_member_by_id.find(ev.organisation_id);
+            TRANCHE_CHECK_MSG(it != c.active_member_by_id.end(), "removal of a non-member");
+            MemberRecord& m = c.members[it->second];
+            m.removed_position = p;
+            m.left_on = ev.left_on;
+            m.left_reason = ev.reason;
+            c.active_member_by_id.erase(it);
+          },
+          [&](const core::TrancheRecorded& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            TrancheView view{ev.payment_reference, ev.financial_year, ev.amount_pence, ev.paid_on,
+                             p, e.recorded_at_us, e.actor, false, 0, ""};
+            c.tranche_by_reference[ev.payment_reference] = c.tranches.size();
+            c.tranches.push_back(TrancheRecord{std::move(view)});
+            AddLedgerRow(e, "tranche", ev.programme_id, ev.cluster_id, ev.financial_year,
+                         ev.payment_reference, ev.paid_on, ev.amount_pence);
+          },
+          [&](const core::TrancheReversed& ev) {
+            ClusterRecord& c = MutableCluster(ev.cluster_id);
+            c.positions.push_back(p);
+            auto it = c.tranche_by_reference.find(ev.payment_reference);
+            TRANCHE_CHECK_MSG(it != c.tranche_by_reference.end(), "reversal of an unknown tranche");
+            TrancheView& view = c.tranches[it->second].view;
+            view.reversed_position = p;
+            view.reversal_reason = ev.reason;
+            AddLedgerRow(e, "reversal", ev.programme_id, ev.cluster_id, ev.financial_year,
+                         ev.payment_reference, ev.paid_on, Minus(Pence(), ev.amount_pence));
+          },
+          [&](const core::FinancialYearClosed& ev) {
+            ProgrammeRecord& programme = MutableProgramme(ev.programme_id);
+            programme.positions.push_back(p);
+            for (auto& year : programme.years) {
+              if (year.financial_year == ev.financial_year) {
+                year.closed_position = p;
+                year.underspend = ev.underspend_pence;
+              }
+            }
+          },
+      },
+      event);
+}
+
+ReadModel::ReadModel() : model_(std::make_unique<Model>()) {}
+ReadModel::~ReadModel() = default;
+
+void ReadModel::Apply(const EventEnvelope& envelope, const core::Event& event) {
+  std::unique_lock lock(mutex_);
+  TRANCHE_CHECK_MSG(envelope.position == model_->head() + 1, "events applied out of order");
+  // Recorded times never go backwards in the log (the pipeline stamps them),
+  // but an imported log might; keep the index monotonic for binary search.
+  int64_t at = envelope.recorded_at_us;
+  if (!model_->recorded_at.empty()) at = std::max(at, model_->recorded_at.back());
+  model_->recorded_at.push_back(at);
+  model_->Apply(envelope, event);
+}
+
+uint64_t ReadModel::head() const {
+  std::shared_lock lock(mutex_);
+  return model_->head();
+}
+
+uint64_t ReadModel::PositionAtTime(int64_t unix_micros) const {
+  std::shared_lock lock(mutex_);
+  const auto& times = model_->recorded_at;
+  return static_cast<uint64_t>(std::upper_bound(times.begin(), times.end(), unix_micros) -
+                               times.begin());
+}
+
+Moment ReadModel::Clamp(Moment moment) const {
+  moment.as_of_position = std::min(moment.as_of_position, model_->head());
+  return moment;
+}
+
+}  // namespace tranche::projections

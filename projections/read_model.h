@@ -1,0 +1,78 @@
+// ReadModel: the programme, cluster and ledger projections, kept temporally.
+//
+// Instead of periodic snapshots of the whole state, every fact here carries
+// the log position at which it became true (and, where it can stop being
+// true, the position at which it did): an award is a list of (position,
+// amount) steps, a tranche knows the position that recorded it and the one
+// that reversed it, a member the positions that added and removed it. The
+// state "as known at position P" is then a filter over the current model, so
+// an as-of answer costs the same as a current one, whatever the log's length
+// (docs/DECISIONS.md explains the choice and bench/ measures it).
+//
+// Threads: Apply is called by one thread at a time (the command pipeline's
+// commit callback, or start-up replay), in position order, gap-free from 1.
+// Queries may run concurrently from any thread; a query sees a whole number
+// of applied events.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/events.h"
+#include "core/status.h"
+#include "projections/views.h"
+
+namespace tranche::projections {
+
+// The envelope fields of a stored event that the projections use.
+struct EventEnvelope {
+  uint64_t position = 0;
+  std::string stream;
+  uint64_t version = 0;
+  int64_t recorded_at_us = 0;
+  std::string actor;
+  std::string command_id;
+  std::string reason;
+};
+
+class ReadModel {
+ public:
+  ReadModel();
+  ~ReadModel();
+  ReadModel(const ReadModel&) = delete;
+  ReadModel& operator=(const ReadModel&) = delete;
+
+  // Applies one event. TRANCHE_CHECKs that envelope.position == head() + 1.
+  void Apply(const EventEnvelope& envelope, const core::Event& event);
+
+  // The last applied position (0 when empty).
+  uint64_t head() const;
+  // The last position whose recorded_at is ≤ `unix_micros` (0 when none).
+  uint64_t PositionAtTime(int64_t unix_micros) const;
+
+  // The moment's position is clamped to head(). NotFound "programme_not_found"
+  // / "cluster_not_found" when the id is unknown at the moment.
+  StatusOr<ProgrammeView> Programme(std::string_view programme_id, Moment moment) const;
+  std::vector<ProgrammeView> Programmes(Moment moment) const;
+  StatusOr<ClusterView> Cluster(std::string_view cluster_id, Moment moment) const;
+  // Every cluster known at the moment, by id; `programme_id` empty for all.
+  std::vector<ClusterView> Clusters(std::string_view programme_id, Moment moment) const;
+  // Ledger rows with position ≤ the moment's (effective filters by paid_on),
+  // optionally for one cluster.
+  std::vector<LedgerEntry> Ledger(std::string_view cluster_id, Moment moment) const;
+
+ private:
+  struct Model;
+  Moment Clamp(Moment moment) const;
+
+  mutable std::shared_mutex mutex_;
+  std::unique_ptr<Model> model_;  // Guarded by mutex_.
+};
+
+}  // namespace tranche::projections
