@@ -1,0 +1,297 @@
+// One HTTP/1.1 connection: bounded reads, in-order answers, the upgrade.
+#include "api/server/http_session.h"
+
+#include <boost/beast/websocket.hpp>
+
+#include "api/server/error_response.h"
+#include "api/server/websocket_session.h"
+
+namespace tranche::api {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr size_t kFirstReadBytes = 4096;
+constexpr size_t kLoggedPathBytesMax = 200;
+constexpr std::chrono::milliseconds kDrainTimeoutMax{2000};
+
+std::string LoggedPath(std::string_view target) {
+  // The query is never logged: it may hold an access token.
+  std::string_view path = target.substr(0, target.find('?'));
+  return std::string(path.substr(0, kLoggedPathBytesMax));
+}
+}  // namespace
+
+HttpSession::HttpSession(tcp::socket socket, ConnectionSlot slot,
+                         std::shared_ptr<ServerContext> context)
+    : stream_(std::move(socket)), slot_(std::move(slot)), context_(std::move(context)) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+HttpSession::~HttpSession() { context_->Unregister(registry_id_); }
+
+void HttpSession::Run() {
+  registry_id_ = context_->Register(shared_from_this());
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->context_->stopping.load()) self->stopping_ = true;
+    self->DoRead();
+  });
+}
+
+void HttpSession::Shutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->upgraded_) return;
+    self->stopping_ = true;
+    if (self->pending_.empty() && !self->writing_) {
+      self->read_closed_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      self->stream_.close();
+    }
+  });
+}
+
+void HttpSession::DoRead() {
+  if (reading_ || read_closed_ || stopping_ || upgraded_) return;
+  if (pending_.size() >= kHttpPipelinedRequestsMax) return;  // Resumed by OnWrite.
+  reading_ = true;
+  parser_.emplace();
+  parser_->header_limit(kHttpHeaderBytesMax);
+  parser_->body_limit(kHttpBodyBytesMax);
+  if (buffer_.size() > 0) {
+    DoReadRequest();
+    return;
+  }
+  // Between requests the idle timeout applies; once a byte arrives, the read
+  // timeout bounds the rest of the request (slow headers, slow bodies).
+  stream_.expires_after(context_->options.http_idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                          beast::bind_front_handler(&HttpSession::OnFirstBytes, shared_from_this()));
+}
+
+void HttpSession::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  buffer_.commit(bytes);
+  DoReadRequest();
+}
+
+void HttpSession::DoReadRequest() {
+  stream_.expires_after(context_->options.http_read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+}
+
+void HttpSession::OnReadError(beast::error_code ec) {
+  reading_ = false;
+  read_closed_ = true;
+  if (ec == http::error::header_limit) {
+    AnswerAndClose(ErrorResponse(kHttpHeadersTooLarge, "headers_too_large",
+                                 "request headers exceed the limit",
+                                 {{"limit_bytes", kHttpHeaderBytesMax}}));
+  } else if (ec == http::error::body_limit) {
+    AnswerAndClose(ErrorResponse(kHttpPayloadTooLarge, "body_too_large",
+                                 "request body exceeds the limit",
+                                 {{"limit_bytes", kHttpBodyBytesMax}}));
+  } else if (ec.category() == beast::error_code(http::error::bad_target).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    AnswerAndClose(ErrorResponse(kHttpBadRequest, "bad_request", "malformed HTTP request",
+                                 {{"parse_error", ec.message()}}));
+  } else {
+    if (ec == beast::error::timeout) {
+      context_->Log({{"level", "info"}, {"msg", "http_timeout"}, {"remote", remote_}});
+    }
+    // End of stream, a reset or a timeout: answer what is pending, then close.
+    if (pending_.empty() && !writing_) Close();
+  }
+}
+
+void HttpSession::OnRead(beast::error_code ec, size_t) {
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  reading_ = false;
+  Request request = parser_->release();
+  if (beast::websocket::is_upgrade(request)) {
+    HandleUpgrade(std::move(request));
+    return;
+  }
+  HandleRequest(std::move(request));
+  DoRead();
+}
+
+HttpSession::Pending& HttpSession::PushPending(const Request* request) {
+  Pending& pending = pending_.emplace_back();
+  pending.id = next_request_id_++;
+  pending.started = std::chrono::steady_clock::now();
+  if (request != nullptr) {
+    pending.keep_alive = request->keep_alive();
+    pending.version = request->version();
+    pending.method = std::string(request->method_string());
+    pending.path = LoggedPath(request->target());
+  }
+  return pending;
+}
+
+void HttpSession::HandleRequest(Request request) {
+  Pending& pending = PushPending(&request);
+  if (!pending.keep_alive) read_closed_ = true;
+  const uint64_t id = pending.id;
+  RawRequest raw;
+  raw.method = std::string(request.method_string());
+  raw.target = std::string(request.target());
+  raw.body = std::move(request.body());
+  raw.content_type = std::string(request[http::field::content_type]);
+  raw.authorization = std::string(request[http::field::authorization]);
+  raw.remote = remote_;
+  Responder responder([self = shared_from_this(), id](Response response) {
+    net::post(self->stream_.get_executor(),
+              [self, id, response = std::move(response)]() mutable {
+                self->OnResponse(id, std::move(response));
+              });
+  });
+  std::string principal;
+  std::string route = context_->router.Handle(std::move(raw), context_->authenticator,
+                                              std::move(responder), &principal);
+  for (auto& item : pending_) {
+    if (item.id == id) {
+      item.route = std::move(route);
+      item.principal = std::move(principal);
+    }
+  }
+}
+
+void HttpSession::AnswerAndClose(Response response) {
+  read_closed_ = true;
+  Pending& pending = PushPending(nullptr);
+  pending.keep_alive = false;
+  pending.method = "-";
+  pending.route = "unmatched";
+  OnResponse(pending.id, std::move(response));
+}
+
+void HttpSession::OnResponse(uint64_t id, Response response) {
+  for (auto& pending : pending_) {
+    if (pending.id != id) continue;
+    context_->metrics.RecordHttpRequest(pending.route, response.status);
+    auto elapsed = std::chrono::steady_clock::now() - pending.started;
+    context_->Log({{"level", "info"},
+                   {"msg", "request"},
+                   {"method", pending.method},
+                   {"path", pending.path},
+                   {"route", pending.route},
+                   {"status", response.status},
+                   {"duration_ms",
+                    std::chrono::duration<double, std::milli>(elapsed).count()},
+                   {"principal", pending.principal},
+                   {"remote", remote_}});
+    pending.response = std::move(response);
+  }
+  DoWrite();
+}
+
+void HttpSession::DoWrite() {
+  if (writing_ || pending_.empty() || !pending_.front().response) return;
+  Pending& pending = pending_.front();
+  const bool last = read_closed_ && pending_.size() == 1;
+  const bool close = !pending.keep_alive || (stopping_ && pending_.size() == 1) || last;
+  auto message = std::make_shared<http::response<http::string_body>>();
+  message->version(pending.version);
+  message->result(pending.response->status);
+  message->set(http::field::server, "tranched");
+  message->set(http::field::content_type, pending.response->content_type);
+  for (const auto& [name, value] : pending.response->headers) message->set(name, value);
+  message->body() = std::move(pending.response->body);
+  message->keep_alive(!close);
+  message->prepare_payload();
+  writing_ = true;
+  stream_.expires_after(context_->options.http_write_timeout);
+  http::async_write(stream_, *message,
+                    [self = shared_from_this(), message, close](beast::error_code ec, size_t n) {
+                      self->OnWrite(close, ec, n);
+                    });
+}
+
+void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
+  writing_ = false;
+  pending_.pop_front();
+  if (ec) {
+    read_closed_ = true;
+    stream_.close();
+    return;
+  }
+  if (close || (stopping_ && pending_.empty())) {
+    read_closed_ = true;
+    if (pending_.empty()) Close();
+    else DoWrite();
+    return;
+  }
+  DoWrite();
+  DoRead();
+}
+
+void HttpSession::Close() {
+  // Half-close, then let the client close its side (or the drain time out),
+  // so the last answer is not lost to a reset.
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (reading_) return;
+  reading_ = true;
+  stream_.expires_after(std::min(context_->options.http_read_timeout, kDrainTimeoutMax));
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                          [self = shared_from_this()](beast::error_code, size_t) {
+                            self->stream_.close();
+                          });
+}
+
+void HttpSession::HandleUpgrade(Request request) {
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string error;
+  if (!pending_.empty() || writing_) {
+    AnswerAndClose(ErrorResponse(kHttpBadRequest, "bad_request", "upgrade while requests pend"));
+    return;
+  }
+  if (!ParseTarget(std::string(request.target()), &path, &query, &error)) {
+    AnswerAndClose(ErrorResponse(kHttpBadRequest, "bad_request", error, {{"field", "target"}}));
+    return;
+  }
+  Router::Match match = context_->router.Find("GET", path);
+  if (match.kind != Router::MatchKind::kFound ||
+      context_->router.route(match.route_index).pattern != kStreamRoute) {
+    AnswerAndClose(ErrorResponse(kHttpNotFound, "not_found", "no WebSocket here", {{"path", path}}));
+    return;
+  }
+  RawRequest raw;
+  raw.authorization = std::string(request[http::field::authorization]);
+  raw.allow_query_token = true;
+  std::optional<Principal> principal;
+  if (auto denied = Router::Authorize(raw, query, context_->router.route(match.route_index).access,
+                                      context_->authenticator, &principal)) {
+    AnswerAndClose(std::move(*denied));
+    return;
+  }
+  StreamQuery stream_query;
+  if (auto bad = ParseStreamQuery(query, &stream_query)) {
+    AnswerAndClose(std::move(*bad));
+    return;
+  }
+  upgraded_ = true;
+  context_->metrics.RecordHttpRequest(kStreamRoute, 101);
+  context_->Log({{"level", "info"}, {"msg", "websocket_upgrade"}, {"path", path},
+                 {"principal", principal ? principal->name : ""}, {"remote", remote_}});
+  stream_.expires_never();
+  std::make_shared<WebSocketSession>(stream_.release_socket(), std::move(slot_), context_,
+                                     std::move(stream_query), remote_)
+      ->Run(std::move(request));
+}
+
+}  // namespace tranche::api

@@ -1,0 +1,53 @@
+// Starting and gracefully stopping the server.
+#include "api/server/server.h"
+
+namespace tranche::api {
+namespace net = boost::asio;
+
+Server::Server(ServerOptions options, const Router& router, const Authenticator& authenticator,
+               Metrics& metrics, Broadcaster& broadcaster, eventstore::EventStore& store)
+    : context_(std::make_shared<ServerContext>(std::move(options), router, authenticator, metrics,
+                                               broadcaster, store)) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start(int threads) {
+  TRANCHE_CHECK(!started_);
+  TRANCHE_CHECK(threads >= 1);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(context_->options.address, ec);
+  if (ec) return Status::InvalidArgument("bad_listen_address", "cannot parse the listen address");
+  listener_ = std::make_shared<Listener>(io_context_, context_);
+  Status status = listener_->Open(net::ip::tcp::endpoint(address, context_->options.port));
+  if (!status.ok()) return status;
+  port_ = listener_->port();
+  started_ = true;
+  // Held until Stop(): answers from other threads (commands made durable) are
+  // posted to sessions that may have no operation pending meanwhile.
+  work_.emplace(net::make_work_guard(io_context_));
+  listener_->Run();
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_context_.run(); });
+  context_->Log({{"level", "info"}, {"msg", "listening"}, {"address", context_->options.address},
+                 {"port", port_}, {"threads", threads}});
+  return Status::Ok();
+}
+
+void Server::Stop(std::chrono::milliseconds grace) {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  context_->stopping.store(true);
+  listener_->Stop();
+  context_->ShutdownSessions();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (context_->connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const size_t cut = context_->connections.load();
+  work_.reset();
+  if (cut > 0) io_context_.stop();  // Past the grace time: cut what is left.
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+  context_->Log({{"level", "info"}, {"msg", "server_stopped"}, {"connections_cut", cut}});
+}
+
+}  // namespace tranche::api

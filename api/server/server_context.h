@@ -1,0 +1,96 @@
+// ServerContext: what every session shares (chat-multi's shared_state): the
+// router, authenticator, metrics, broadcaster, store, options, the connection
+// count and the registry of open sessions that shutdown walks.
+//
+// Threads: everything here is safe from any thread. The Server owns the
+// context; sessions hold a shared_ptr to it, so it outlives them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/auth/token_store.h"
+#include "api/server/broadcaster.h"
+#include "api/server/limits.h"
+#include "api/server/metrics.h"
+#include "api/server/router.h"
+#include "eventstore/event_store.h"
+
+namespace tranche::api {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0: an ephemeral port (see Server::port()).
+  size_t connections_max = kHttpConnectionsMax;
+  std::chrono::milliseconds http_read_timeout = kHttpReadTimeout;
+  std::chrono::milliseconds http_idle_timeout = kHttpIdleTimeout;
+  std::chrono::milliseconds http_write_timeout = kHttpWriteTimeout;
+  size_t websocket_queue_messages_max = kWebSocketQueueMessagesMax;
+  std::chrono::milliseconds websocket_stall_timeout = kWebSocketStallTimeout;
+  std::chrono::milliseconds websocket_close_timeout = kWebSocketCloseTimeout;
+  uint64_t websocket_checkpoint_positions = kWebSocketCheckpointPositionsMax;
+  // One JSON object per line; default: stdout. Never given a token.
+  std::function<void(const nlohmann::json&)> log;
+};
+
+// Writes one JSON log line to stdout (thread-safe).
+void LogToStdout(const nlohmann::json& line);
+// "2024-01-01T00:00:00.000000Z" now.
+std::string NowRfc3339();
+
+// A session that shutdown can ask to finish.
+class StoppableSession {
+ public:
+  virtual ~StoppableSession() = default;
+  // Finish what is in flight, then close. Any thread.
+  virtual void Shutdown() = 0;
+};
+
+struct ServerContext {
+  ServerContext(ServerOptions options, const Router& router, const Authenticator& authenticator,
+                Metrics& metrics, Broadcaster& broadcaster, eventstore::EventStore& store);
+
+  void Log(nlohmann::json line) const;
+  uint64_t Register(const std::shared_ptr<StoppableSession>& session);
+  void Unregister(uint64_t id);
+  // Asks every registered session to shut down.
+  void ShutdownSessions();
+
+  const ServerOptions options;
+  const Router& router;
+  const Authenticator& authenticator;
+  Metrics& metrics;
+  Broadcaster& broadcaster;
+  eventstore::EventStore& store;
+  std::atomic<size_t> connections{0};
+  std::atomic<bool> stopping{false};
+
+ private:
+  std::mutex mutex_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, std::weak_ptr<StoppableSession>> sessions_;
+};
+
+// Counts one open connection for as long as it lives (moves with the socket
+// from the HTTP session to the WebSocket session).
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(std::shared_ptr<ServerContext> context) : context_(std::move(context)) {}
+  ConnectionSlot(ConnectionSlot&&) = default;
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (context_) context_->connections.fetch_sub(1);
+  }
+
+ private:
+  std::shared_ptr<ServerContext> context_;
+};
+
+}  // namespace tranche::api
