@@ -193,6 +193,7 @@ StatusOr<AppendResult> EventReader::LookupCommand(const std::string& command_id)
   AppendResult result;
   result.first_position = entry.first_position;
   result.last_position = entry.first_position + entry.event_count - 1;
+  result.content_digest = entry.digest;
   RecordedEvent event;
   for (uint64_t p = result.first_position; p <= result.last_position; ++p) {
     status = ReadEvent(p, &event);

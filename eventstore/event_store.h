@@ -92,6 +92,8 @@ struct AppendResult {
   uint64_t last_position = 0;
   std::vector<StreamResult> streams;
   bool duplicate = false;  // True when the command id was already stored.
+  // The 32-byte content digest stored with the command id (LookupCommand only).
+  std::string content_digest;
 };
 
 // Failure of an append. On a version conflict `actual_version` is the

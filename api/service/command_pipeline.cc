@@ -1,0 +1,309 @@
+// CommandPipeline: the decider thread and the durable-commit callback.
+#include "api/service/command_pipeline.h"
+
+#include <chrono>
+#include <utility>
+
+#include "api/service/content_digest.h"
+#include "core/check.h"
+#include "core/evolve.h"
+
+namespace tranche::service {
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+CommandOutcome ErrorOutcome(Status status) {
+  CommandOutcome outcome;
+  outcome.error = std::move(status);
+  return outcome;
+}
+
+CommandOutcome RejectionOutcome(core::Rejection rejection) {
+  CommandOutcome outcome;
+  outcome.rejection = std::move(rejection);
+  return outcome;
+}
+
+core::Rejection CommandIdReused(const std::string& command_id) {
+  return core::Rejection{std::string(core::rejection::kCommandIdReused),
+                         "command id '" + command_id +
+                             "' was already used for a command with different content",
+                         {{"field", "command_id"}, {"command_id", command_id}}};
+}
+
+// "accepted", "duplicate", the rejection code, or "error".
+std::string OutcomeLabel(const CommandOutcome& outcome) {
+  if (outcome.result) return outcome.result->duplicate ? "duplicate" : "accepted";
+  if (outcome.rejection) return outcome.rejection->code;
+  return "error";
+}
+
+}  // namespace
+
+CommandPipeline::CommandPipeline(eventstore::EventStore& store, core::State state,
+                                 CommitListener on_commit, CommandObserver observer)
+    : store_(store),
+      on_commit_(std::move(on_commit)),
+      observer_(std::move(observer)),
+      state_(std::move(state)) {
+  decider_ = std::thread([this] { DeciderLoop(); });
+}
+
+CommandPipeline::~CommandPipeline() { Stop(); }
+
+void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done) {
+  Queued item{std::move(command), std::move(done), SteadyMicros()};
+  Status refusal;
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_.ok()) {
+      refusal = Status::Unavailable("pipeline_failed",
+                                    "not taking commands: " + failure_.ToString());
+    } else if (stopping_) {
+      refusal = Status::Unavailable("pipeline_stopping", "the server is shutting down");
+    } else if (queue_.size() >= kCommandQueueCommandsMax) {
+      refusal = Status::Unavailable("command_queue_full",
+                                    "too many commands waiting; retry with the same command_id");
+    } else {
+      queue_.push_back(std::move(item));
+      queue_changed_.notify_one();
+      return;
+    }
+  }
+  Finish(item, ErrorOutcome(std::move(refusal)));
+}
+
+void CommandPipeline::DeciderLoop() {
+  for (;;) {
+    Queued item;
+    {
+      std::unique_lock lock(mutex_);
+      queue_changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // Stopping, and everything queued was decided.
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    Process(std::move(item));
+  }
+}
+
+// The write path. Runs on the decider thread only.
+void CommandPipeline::Process(Queued item) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!failure_.ok()) {
+      Status refusal = Status::Unavailable("pipeline_failed",
+                                           "not taking commands: " + failure_.ToString());
+      lock.unlock();
+      Finish(item, ErrorOutcome(std::move(refusal)));
+      return;
+    }
+  }
+  // 1. Idempotency: a known command id is answered from memory or the log.
+  const std::string digest = CommandContentDigest(item.command);
+  if (AnswerKnownCommand(item, digest)) return;
+
+  // 2. Decide against the write model. Recorded times never go backwards, so
+  //    "as known at time T" maps to one log position.
+  item.command.recorded_at_us = std::max(NowMicros(), last_recorded_at_us_);
+  last_recorded_at_us_ = item.command.recorded_at_us;
+  core::Decision decision = core::Decide(state_, item.command);
+  if (auto* rejection = std::get_if<core::Rejection>(&decision)) {
+    Finish(item, RejectionOutcome(std::move(*rejection)));
+    return;
+  }
+  const auto& decided = std::get<std::vector<core::DomainEvent>>(decision);
+  TRANCHE_CHECK(!decided.empty());
+
+  // 3. Hand the events to the store, each stream expected at the write
+  //    model's version, which is exact because this thread is the only writer.
+  eventstore::AppendRequest request;
+  request.command_id = item.command.command_id;
+  request.actor = item.command.actor;
+  request.recorded_at_us = item.command.recorded_at_us;
+  request.reason = item.command.reason;
+  request.content_digest = digest;
+  std::vector<eventstore::RecordedEvent> records;
+  std::vector<core::Event> events;
+  for (const core::DomainEvent& domain_event : decided) {
+    if (request.streams.empty() || request.streams.back().stream != domain_event.stream) {
+      std::optional<uint64_t> version = state_.StreamVersion(domain_event.stream);
+      request.streams.push_back(eventstore::StreamAppend{
+          domain_event.stream,
+          version ? eventstore::ExpectedVersion::Exact(*version)
+                  : eventstore::ExpectedVersion::NoStream(),
+          {}});
+    }
+    eventstore::NewEvent new_event{std::string(core::EventTypeName(domain_event.event)),
+                                   core::kEventSchemaVersion, "",
+                                   core::EncodeEvent(domain_event.event)};
+    eventstore::RecordedEvent record;
+    record.stream = domain_event.stream;
+    record.type = new_event.type;
+    record.schema = new_event.schema;
+    record.data = new_event.data;
+    record.command_id = request.command_id;
+    record.actor = request.actor;
+    record.recorded_at_us = request.recorded_at_us;
+    record.reason = request.reason;
+    records.push_back(std::move(record));
+    events.push_back(domain_event.event);
+    request.streams.back().events.push_back(std::move(new_event));
+  }
+  const std::string command_id = item.command.command_id;
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_[command_id] = InFlight{digest, {}};
+    in_flight_[command_id].waiters.push_back(std::move(item));
+  }
+  append_refused_ = false;
+  store_.AppendAsync(std::move(request),
+                     [this, command_id, records = std::move(records),
+                      events = std::move(events)](eventstore::AppendOutcome outcome) mutable {
+                       OnDurable(command_id, std::move(records), std::move(events), outcome);
+                     });
+  if (append_refused_) return;  // Refused before queueing: nothing to evolve.
+
+  // 4. Evolve, so the next command is decided against these events too.
+  for (const core::DomainEvent& domain_event : decided) core::Evolve(state_, domain_event);
+}
+
+bool CommandPipeline::AnswerKnownCommand(Queued& item, const std::string& digest) {
+  const std::string& command_id = item.command.command_id;
+  {
+    std::unique_lock lock(mutex_);
+    auto it = in_flight_.find(command_id);
+    if (it != in_flight_.end()) {
+      if (it->second.digest == digest) {
+        it->second.waiters.push_back(std::move(item));  // Answered when durable.
+        return true;
+      }
+      lock.unlock();
+      Finish(item, RejectionOutcome(CommandIdReused(command_id)));
+      return true;
+    }
+  }
+  StatusOr<eventstore::AppendResult> stored = store_.LookupCommand(command_id);
+  if (!stored.ok() && stored.status().code() == StatusCode::kNotFound) return false;
+  if (!stored.ok()) {
+    Finish(item, ErrorOutcome(stored.status()));
+    return true;
+  }
+  if (stored->content_digest != digest) {
+    Finish(item, RejectionOutcome(CommandIdReused(command_id)));
+    return true;
+  }
+  CommandResult result;
+  result.command_id = command_id;
+  result.first_position = stored->first_position;
+  result.last_position = stored->last_position;
+  result.duplicate = true;
+  Status read = store_.ReadAll(stored->first_position, eventstore::ReadFilter{},
+                               stored->last_position - stored->first_position + 1,
+                               &result.events);
+  if (!read.ok() || result.events.empty()) {
+    Finish(item, ErrorOutcome(read.ok() ? Status::DataLoss("command_events_missing",
+                                                           "stored command has no events")
+                                        : read));
+    return true;
+  }
+  result.stream = result.events.back().stream;
+  result.version = result.events.back().version;
+  CommandOutcome outcome;
+  outcome.result = std::move(result);
+  Finish(item, std::move(outcome));
+  return true;
+}
+
+void CommandPipeline::OnDurable(const std::string& command_id,
+                                std::vector<eventstore::RecordedEvent> records,
+                                std::vector<core::Event> events,
+                                const eventstore::AppendOutcome& outcome) {
+  const bool refused_before_queueing = std::this_thread::get_id() == decider_.get_id();
+  InFlight in_flight;
+  {
+    std::lock_guard lock(mutex_);
+    auto node = in_flight_.extract(command_id);
+    TRANCHE_CHECK(!node.empty());
+    in_flight = std::move(node.mapped());
+  }
+  if (!outcome.ok()) {
+    const Status& status = outcome.status();
+    if (refused_before_queueing) {
+      append_refused_ = true;  // A limit or a full queue: nothing written.
+      if (status.code() == StatusCode::kIOError) Fail(status);
+    } else {
+      // Once queued, only the disk can fail an append: a conflict would mean
+      // the write model and the log disagree, which is a bug.
+      TRANCHE_CHECK_MSG(status.code() == StatusCode::kIOError ||
+                            status.code() == StatusCode::kUnavailable,
+                        status.ToString().c_str());
+      Fail(status);
+    }
+    for (Queued& waiter : in_flight.waiters) Finish(waiter, ErrorOutcome(status));
+  } else {
+    const eventstore::AppendResult& appended = outcome.result();
+    TRANCHE_CHECK(appended.last_position - appended.first_position + 1 == records.size());
+    std::map<std::string, uint64_t> next_version;
+    for (const auto& stream : appended.streams) next_version[stream.stream] = stream.first_version;
+    for (size_t i = 0; i < records.size(); ++i) {
+      records[i].position = appended.first_position + i;
+      records[i].version = next_version[records[i].stream]++;
+    }
+    if (on_commit_) on_commit_(records, events);
+    CommandResult result{command_id,           appended.first_position, appended.last_position,
+                         records.back().stream, records.back().version,   std::move(records),
+                         false};
+    for (size_t i = 0; i < in_flight.waiters.size(); ++i) {
+      CommandOutcome answer;
+      answer.result = result;
+      answer.result->duplicate = i > 0;
+      Finish(in_flight.waiters[i], std::move(answer));
+    }
+  }
+  std::lock_guard lock(mutex_);
+  in_flight_changed_.notify_all();
+}
+
+void CommandPipeline::Finish(Queued& item, CommandOutcome outcome) {
+  if (observer_) {
+    observer_(item.command.name, OutcomeLabel(outcome), SteadyMicros() - item.submitted_us);
+  }
+  if (item.done) item.done(std::move(outcome));
+}
+
+void CommandPipeline::Fail(Status status) {
+  std::lock_guard lock(mutex_);
+  if (failure_.ok()) failure_ = std::move(status);
+}
+
+void CommandPipeline::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    queue_changed_.notify_all();
+  }
+  if (decider_.joinable() && decider_.get_id() != std::this_thread::get_id()) decider_.join();
+  std::unique_lock lock(mutex_);
+  in_flight_changed_.wait(lock, [this] { return in_flight_.empty(); });
+}
+
+Status CommandPipeline::health() const {
+  std::lock_guard lock(mutex_);
+  if (!failure_.ok()) return failure_;
+  if (stopping_) return Status::Unavailable("pipeline_stopped", "not taking commands");
+  return Status::Ok();
+}
+
+}  // namespace tranche::service

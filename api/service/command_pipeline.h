@@ -1,0 +1,142 @@
+// CommandPipeline: where a command becomes events on disk.
+//
+//   Submit ──▶ bounded queue ──▶ decider thread:
+//       1. idempotency: a command id already in flight or stored answers with
+//          the original result (same content) or command_id_reused;
+//       2. Decide(write model, command) → events or a rejection (pure);
+//       3. AppendAsync(events) to the store, whose writer joins everything
+//          waiting into one WriteBatch (sync = true): group commit;
+//       4. Evolve the write model, so the next command is decided against it
+//          while this one is being made durable.
+//   store writer thread, once the batch is durable:
+//       5. the commit listener (projections, broadcaster) sees the events in
+//          position order;
+//       6. the caller hears its result.
+// A caller therefore learns of success only after its events are on disk,
+// and readers never see a state that is not on disk. The write model may run
+// ahead of the disk by the appends in flight; if the store then fails, the
+// pipeline stops taking commands for good (the store's error is sticky, so
+// nothing decided after the failure is acknowledged either) and health()
+// says why; restart rebuilds everything from the log.
+//
+// Threads: Submit, health and Stop may be called from any thread. Callbacks
+// run on the decider thread (rejections, duplicates) or the store's writer
+// thread (durable results, failures) and must not block. The store must
+// outlive the pipeline.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/commands.h"
+#include "core/decider.h"
+#include "core/events.h"
+#include "core/rejection.h"
+#include "core/state.h"
+#include "core/status.h"
+#include "eventstore/event_store.h"
+
+namespace tranche::service {
+
+// Commands waiting for the decider; beyond this Submit answers
+// kUnavailable "command_queue_full" at once (the API's 503).
+inline constexpr size_t kCommandQueueCommandsMax = 4096;
+
+struct CommandResult {
+  std::string command_id;
+  uint64_t first_position = 0;
+  uint64_t last_position = 0;
+  std::string stream;
+  uint64_t version = 0;  // The stream's version after the command.
+  std::vector<eventstore::RecordedEvent> events;
+  bool duplicate = false;  // A retry answered from the log.
+};
+
+// Exactly one of: a result, a rejection (the command broke a rule or was
+// malformed: nothing was written), or an error (the pipeline or the store
+// could not take it: kUnavailable, kIOError, kResourceExhausted).
+struct CommandOutcome {
+  std::optional<CommandResult> result;
+  std::optional<core::Rejection> rejection;
+  Status error;
+};
+
+using CommandCallback = std::function<void(CommandOutcome)>;
+
+// Sees every durable event exactly once, in position order, before the
+// callers of its commit group hear. Runs on the store's writer thread.
+using CommitListener = std::function<void(const std::vector<eventstore::RecordedEvent>& records,
+                                          const std::vector<core::Event>& events)>;
+
+// Observations for metrics; optional, called on the thread that finished the
+// command: (command name, outcome label, microseconds from Submit).
+using CommandObserver =
+    std::function<void(const std::string& name, const std::string& outcome, int64_t latency_us)>;
+
+class CommandPipeline {
+ public:
+  // `state` is the write model rebuilt from the log up to `store`'s head.
+  CommandPipeline(eventstore::EventStore& store, core::State state, CommitListener on_commit,
+                  CommandObserver observer = nullptr);
+  ~CommandPipeline();  // Stop().
+  CommandPipeline(const CommandPipeline&) = delete;
+  CommandPipeline& operator=(const CommandPipeline&) = delete;
+
+  // Queues `command` (actor set by the caller; recorded_at is stamped here).
+  void Submit(core::CommandEnvelope command, CommandCallback done);
+
+  // Stops taking commands, decides those already queued, and waits until
+  // every append handed to the store has completed and its caller heard.
+  void Stop();
+
+  // Ok while taking commands; otherwise why not (stopped, or the store's error).
+  Status health() const;
+
+ private:
+  struct Queued {
+    core::CommandEnvelope command;
+    CommandCallback done;
+    int64_t submitted_us;
+  };
+  struct InFlight {
+    std::string digest;
+    std::vector<Queued> waiters;  // The original caller and identical retries.
+  };
+
+  void DeciderLoop();
+  void Process(Queued item);
+  // True when the command id was seen before and `item` has been answered.
+  bool AnswerKnownCommand(Queued& item, const std::string& digest);
+  void OnDurable(const std::string& command_id, std::vector<eventstore::RecordedEvent> records,
+                 std::vector<core::Event> events, const eventstore::AppendOutcome& outcome);
+  void Finish(Queued& item, CommandOutcome outcome);
+  void Fail(Status status);
+
+  eventstore::EventStore& store_;
+  CommitListener on_commit_;
+  CommandObserver observer_;
+
+  // Decider thread only.
+  core::State state_;
+  int64_t last_recorded_at_us_ = 0;
+  bool append_refused_ = false;  // Set by OnDurable when the store refused synchronously.
+
+  mutable std::mutex mutex_;
+  std::condition_variable queue_changed_;
+  std::condition_variable in_flight_changed_;
+  std::deque<Queued> queue_;                       // Guarded by mutex_.
+  std::map<std::string, InFlight> in_flight_;      // Guarded by mutex_; by command id.
+  bool stopping_ = false;                          // Guarded by mutex_.
+  Status failure_;                                 // Guarded by mutex_; sticky.
+  std::thread decider_;
+};
+
+}  // namespace tranche::service

@@ -1,0 +1,64 @@
+// Service: the write side and the read side of Tranche over one event store.
+//
+// Open replays the whole log into the write model (core::State) and the read
+// model (projections::ReadModel), then starts the command pipeline, whose
+// commit listener applies each durable event to the read model and hands it
+// to `publish` (the WebSocket broadcaster) in position order.
+//
+// Threads: Open and Stop on one thread; pipeline() and read_model() from any
+// thread. The store must outlive the Service.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "api/service/command_pipeline.h"
+#include "core/status.h"
+#include "eventstore/event_store.h"
+#include "projections/read_model.h"
+
+namespace tranche::service {
+
+struct ServiceOptions {
+  // Receives every durable event after start-up, in position order (store's
+  // writer thread). May be empty.
+  std::function<void(const std::vector<eventstore::RecordedEvent>&)> publish;
+  CommandObserver observer;
+};
+
+class Service {
+ public:
+  // Errors: whatever reading or decoding the log returns (kDataLoss on a
+  // record that fails its checks or does not decode).
+  static StatusOr<std::unique_ptr<Service>> Open(eventstore::EventStore& store,
+                                                 ServiceOptions options);
+  ~Service();
+
+  CommandPipeline& pipeline() { return *pipeline_; }
+  const projections::ReadModel& read_model() const { return read_model_; }
+  // Events replayed at start-up and how long it took.
+  uint64_t replayed_events() const { return replayed_events_; }
+  int64_t replay_micros() const { return replay_micros_; }
+
+  // Stops the pipeline (see CommandPipeline::Stop). Idempotent.
+  void Stop();
+
+ private:
+  Service() = default;
+
+  projections::ReadModel read_model_;
+  std::unique_ptr<CommandPipeline> pipeline_;
+  uint64_t replayed_events_ = 0;
+  int64_t replay_micros_ = 0;
+};
+
+// Folds the log from position 1 up to the head into `state` and `read_model`
+// (either may be null). Used by Service::Open and by offline tools.
+Status ReplayLog(const eventstore::EventStore& store, core::State* state,
+                 projections::ReadModel* read_model, uint64_t* replayed = nullptr);
+
+// The projections' view of a stored event's envelope.
+projections::EventEnvelope EnvelopeOf(const eventstore::RecordedEvent& record);
+
+}  // namespace tranche::service
