@@ -1,0 +1,268 @@
+// Appends, reads, limits, read-only opening and the sticky writer error.
+#include <atomic>
+
+#include <gtest/gtest.h>
+
+#include "eventstore/event_store.h"
+#include "tests/eventstore/test_store.h"
+
+namespace tranche::eventstore {
+namespace {
+
+using testing::OneEvent;
+using testing::OpenOrDie;
+using testing::ReadEverything;
+using testing::TempDir;
+
+TEST(EventStoreAppend, PositionsStartAtOneAndVersionsAtZero) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  EXPECT_EQ(store->GetHead().position, 0u);
+  EXPECT_EQ(store->GetHead().hash, std::string(32, '\0'));
+  AppendOutcome first = store->Append(OneEvent("c1", "cluster-a", ExpectedVersion::NoStream()));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first.result().first_position, 1u);
+  EXPECT_EQ(first.result().streams.at(0).first_version, 0u);
+  AppendOutcome second = store->Append(OneEvent("c2", "cluster-a", ExpectedVersion::Exact(0)));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second.result().first_position, 2u);
+  EXPECT_EQ(second.result().streams.at(0).last_version, 1u);
+  EXPECT_EQ(store->GetHead().position, 2u);
+  EXPECT_EQ(*store->StreamVersion("cluster-a"), 1u);
+  EXPECT_EQ(*store->StreamVersion("cluster-b"), kNoVersion);
+}
+
+TEST(EventStoreAppend, OneAppendSpansStreamsAtomicallyAndChainsHashes) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  AppendRequest request;
+  request.command_id = "award";
+  request.actor = "programme-manager";
+  request.reason = "panel decision";
+  request.recorded_at_us = 1'250'000'000'000'000;
+  request.streams.push_back({"programme-hiec", ExpectedVersion::Any(),
+                             {{"EnvelopeUsed", 2, "", "a"}, {"EnvelopeUsed", 2, "", "b"}}});
+  request.streams.push_back({"cluster-wessex", ExpectedVersion::NoStream(),
+                             {{"BidAwarded", 1, "event-x", "c"}}});
+  AppendOutcome outcome = store->Append(request);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome.result().first_position, 1u);
+  EXPECT_EQ(outcome.result().last_position, 3u);
+  ASSERT_EQ(outcome.result().streams.size(), 2u);
+  EXPECT_EQ(outcome.result().streams[1].stream, "cluster-wessex");
+
+  std::vector<RecordedEvent> all = ReadEverything(*store);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].prev_hash, std::string(32, '\0'));
+  EXPECT_EQ(all[1].prev_hash, all[0].hash);
+  EXPECT_EQ(all[2].prev_hash, all[1].hash);
+  EXPECT_EQ(store->GetHead().hash, all[2].hash);
+  EXPECT_EQ(all[0].event_id, "award#0");
+  EXPECT_EQ(all[2].event_id, "event-x");
+  EXPECT_EQ(all[2].actor, "programme-manager");
+  EXPECT_EQ(all[2].reason, "panel decision");
+  EXPECT_EQ(all[2].recorded_at_us, 1'250'000'000'000'000);
+  EXPECT_EQ(all[1].schema, 2u);
+  EXPECT_EQ(all[1].data, "b");
+  EXPECT_TRUE(store->Verify().ok);
+}
+
+TEST(EventStoreAppend, ConflictFailsAloneAndReportsTheActualVersion) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::NoStream())).ok());
+  AppendOutcome conflict = store->Append(OneEvent("c2", "s", ExpectedVersion::Exact(5)));
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(conflict.status().reason(), "wrong_expected_version");
+  EXPECT_EQ(conflict.error().stream, "s");
+  EXPECT_EQ(conflict.error().actual_version, 0u);
+  AppendOutcome no_stream = store->Append(OneEvent("c3", "s", ExpectedVersion::NoStream()));
+  EXPECT_EQ(no_stream.status().reason(), "wrong_expected_version");
+  EXPECT_EQ(store->GetHead().position, 1u);
+  // A failed command id is not consumed.
+  EXPECT_TRUE(store->Append(OneEvent("c2", "s", ExpectedVersion::Exact(0))).ok());
+}
+
+TEST(EventStoreAppend, BrokenLimitsAreClearErrorsThatWriteNothing) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  struct Case {
+    AppendRequest request;
+    StatusCode code;
+    const char* reason;
+  };
+  std::vector<Case> cases;
+  cases.push_back({OneEvent("c", "", ExpectedVersion::Any()), StatusCode::kInvalidArgument,
+                   "stream_name_empty"});
+  cases.push_back({OneEvent("c", std::string(kStreamNameBytesMax + 1, 's'), ExpectedVersion::Any()),
+                   StatusCode::kInvalidArgument, "stream_name_too_long"});
+  cases.push_back({OneEvent("c", "s", ExpectedVersion::Any(), std::string(kPayloadBytesMax + 1, 'x')),
+                   StatusCode::kResourceExhausted, "payload_too_large"});
+  cases.push_back({OneEvent("", "s", ExpectedVersion::Any()), StatusCode::kInvalidArgument,
+                   "command_id_empty"});
+  cases.push_back({OneEvent(std::string(kCommandIdBytesMax + 1, 'c'), "s", ExpectedVersion::Any()),
+                   StatusCode::kInvalidArgument, "command_id_too_long"});
+  cases.push_back({OneEvent("c", "s", ExpectedVersion::Any(), "{}", ""),
+                   StatusCode::kInvalidArgument, "event_type_empty"});
+  cases.push_back({OneEvent("c", std::string("a\0b", 3), ExpectedVersion::Any()),
+                   StatusCode::kInvalidArgument, "stream_name_has_nul"});
+  AppendRequest many = OneEvent("c", "s", ExpectedVersion::Any());
+  many.streams[0].events.resize(kEventsPerAppendMax + 1, many.streams[0].events[0]);
+  cases.push_back({many, StatusCode::kResourceExhausted, "too_many_events"});
+  AppendRequest big = OneEvent("c", "s", ExpectedVersion::Any(), std::string(kPayloadBytesMax, 'x'));
+  big.streams[0].events.resize(kAppendBytesMax / kPayloadBytesMax + 1, big.streams[0].events[0]);
+  cases.push_back({big, StatusCode::kResourceExhausted, "append_too_large"});
+  AppendRequest repeated = OneEvent("c", "s", ExpectedVersion::Any());
+  repeated.streams.push_back(repeated.streams[0]);
+  cases.push_back({repeated, StatusCode::kInvalidArgument, "stream_repeated"});
+  AppendRequest empty = OneEvent("c", "s", ExpectedVersion::Any());
+  empty.streams[0].events.clear();
+  cases.push_back({empty, StatusCode::kInvalidArgument, "no_events"});
+
+  for (Case& c : cases) {
+    AppendOutcome outcome = store->Append(c.request);
+    EXPECT_FALSE(outcome.ok()) << c.reason;
+    EXPECT_EQ(outcome.status().code(), c.code) << outcome.status().ToString();
+    EXPECT_EQ(outcome.status().reason(), c.reason) << outcome.status().ToString();
+  }
+  EXPECT_EQ(store->GetHead().position, 0u);
+  EXPECT_TRUE(ReadEverything(*store).empty());
+  EXPECT_EQ(store->LookupCommand("c").status().code(), StatusCode::kNotFound);
+}
+
+TEST(EventStoreAppend, ExpectedVersionBeyondTheHeadIsAConflictThatWritesNothing) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
+  AppendOutcome outcome = store->Append(OneEvent("c2", "s", ExpectedVersion::Exact(7)));
+  EXPECT_EQ(outcome.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(outcome.error().actual_version, 0u);
+  EXPECT_EQ(store->GetHead().position, 1u);
+  EXPECT_EQ(*store->StreamVersion("s"), 0u);
+}
+
+TEST(EventStoreAppend, StreamsReadForwardAndBackward) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  for (int i = 0; i < 10; ++i) {
+    // Interleave two streams so stream reads must use the index.
+    ASSERT_TRUE(store->Append(OneEvent("a" + std::to_string(i), "s-a", ExpectedVersion::Any(),
+                                       std::to_string(i))).ok());
+    ASSERT_TRUE(store->Append(OneEvent("b" + std::to_string(i), "s-ab", ExpectedVersion::Any())).ok());
+  }
+  std::vector<RecordedEvent> forward;
+  ASSERT_TRUE(store->ReadStreamForward("s-a", 3, 4, &forward).ok());
+  ASSERT_EQ(forward.size(), 4u);
+  EXPECT_EQ(forward[0].version, 3u);
+  EXPECT_EQ(forward[0].data, "3");
+  EXPECT_EQ(forward[3].version, 6u);
+  std::vector<RecordedEvent> backward;
+  ASSERT_TRUE(store->ReadStreamBackward("s-a", kNoVersion, 3, &backward).ok());
+  ASSERT_EQ(backward.size(), 3u);
+  EXPECT_EQ(backward[0].version, 9u);
+  EXPECT_EQ(backward[2].version, 7u);
+  std::vector<RecordedEvent> none;
+  ASSERT_TRUE(store->ReadStreamForward("s", 0, 10, &none).ok());
+  EXPECT_TRUE(none.empty());
+
+  std::vector<RecordedEvent> page;
+  uint64_t scanned_to = 0;
+  ReadFilter filter{"s-ab", {}};
+  ASSERT_TRUE(store->ReadAll(5, filter, 3, &page, &scanned_to).ok());
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0].position, 6u);
+  EXPECT_EQ(page[2].position, 10u);
+  EXPECT_EQ(scanned_to, 10u);
+}
+
+TEST(EventStoreAppend, ReadOnlyStoreRefusesWritesButReadsAndVerifies) {
+  TempDir dir;
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
+  }
+  Options options;
+  options.read_only = true;
+  auto store = OpenOrDie(dir.path(), options);
+  AppendOutcome outcome = store->Append(OneEvent("c2", "s", ExpectedVersion::Any()));
+  EXPECT_EQ(outcome.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(outcome.status().reason(), "store_read_only");
+  EXPECT_EQ(store->PutMeta("projection.totals", "1").reason(), "store_read_only");
+  EXPECT_EQ(store->GetHead().position, 1u);
+  EXPECT_EQ(ReadEverything(*store).size(), 1u);
+  EXPECT_TRUE(store->Verify().ok);
+}
+
+TEST(EventStoreAppend, OpeningAMissingStoreWithoutCreateIsNotFound) {
+  TempDir dir;
+  Options options;
+  options.create_if_missing = false;
+  auto store = EventStore::Open(dir.Sub("absent"), options);
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+}
+
+TEST(EventStoreAppend, AFailedSyncWriteIsStickyAndNothingLaterIsAcknowledged) {
+  TempDir dir;
+  std::atomic<int> writes{0};
+  Options options;
+  options.before_write_for_test = [&writes]() -> Status {
+    if (++writes == 3) return Status::IOError("injected", "disk on fire");
+    return Status::Ok();
+  };
+  {
+    auto store = OpenOrDie(dir.path(), options);
+    ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
+    ASSERT_TRUE(store->Append(OneEvent("c2", "s", ExpectedVersion::Any())).ok());
+    AppendOutcome failed = store->Append(OneEvent("c3", "s", ExpectedVersion::Any()));
+    EXPECT_EQ(failed.status().code(), StatusCode::kIOError);
+    EXPECT_EQ(failed.status().reason(), "writer_failed");
+    AppendOutcome later = store->Append(OneEvent("c4", "s", ExpectedVersion::Any()));
+    EXPECT_EQ(later.status().code(), StatusCode::kIOError);
+    EXPECT_FALSE(store->WriterError().ok());
+    EXPECT_EQ(store->GetHead().position, 2u);
+  }
+  auto reopened = OpenOrDie(dir.path());
+  EXPECT_EQ(reopened->GetHead().position, 2u);
+  EXPECT_TRUE(reopened->Verify().ok);
+}
+
+TEST(EventStoreAppend, AppendsAfterCloseAreUnavailable) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  store->Close();
+  store->Close();
+  AppendOutcome outcome = store->Append(OneEvent("c1", "s", ExpectedVersion::Any()));
+  EXPECT_EQ(outcome.status().code(), StatusCode::kUnavailable);
+  std::vector<RecordedEvent> out;
+  EXPECT_EQ(store->ReadAll(1, {}, 10, &out).code(), StatusCode::kUnavailable);
+}
+
+TEST(EventStoreAppend, MetaValuesPersistAndStoreKeysAreReserved) {
+  TempDir dir;
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_TRUE(store->PutMeta("checkpoint.totals", "42").ok());
+    ASSERT_TRUE(store->PutMeta("checkpoint.ledger", "7").ok());
+    EXPECT_EQ(store->PutMeta("store.head", "x").reason(), "meta_key_reserved");
+  }
+  auto store = OpenOrDie(dir.path());
+  EXPECT_EQ(*store->GetMeta("checkpoint.totals"), "42");
+  EXPECT_EQ(store->GetMeta("nope").status().code(), StatusCode::kNotFound);
+  std::vector<std::string> keys;
+  ASSERT_TRUE(store->ListMeta("checkpoint.", &keys).ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"checkpoint.ledger", "checkpoint.totals"}));
+}
+
+TEST(EventStoreAppend, ACheckpointOpensAsAnEqualStore) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.Sub("live"));
+  ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
+  ASSERT_TRUE(store->Checkpoint(dir.Sub("copy")).ok());
+  auto copy = OpenOrDie(dir.Sub("copy"));
+  EXPECT_EQ(copy->GetHead().hash, store->GetHead().hash);
+  EXPECT_TRUE(copy->Verify().ok);
+}
+
+}  // namespace
+}  // namespace tranche::eventstore

@@ -1,0 +1,66 @@
+// Helpers shared by the event store tests: a temporary directory and small
+// builders for append requests.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "eventstore/event_store.h"
+
+namespace tranche::eventstore::testing {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base ? base : "/tmp") + "/tranche-es-XXXXXX";
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    const char* made = mkdtemp(buffer.data());
+    EXPECT_NE(made, nullptr);
+    path_ = made ? made : "";
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline AppendRequest OneEvent(const std::string& command_id, const std::string& stream,
+                              ExpectedVersion expected, const std::string& data = "{}",
+                              const std::string& type = "TestEvent") {
+  AppendRequest request;
+  request.command_id = command_id;
+  request.actor = "tester";
+  request.streams.push_back({stream, expected, {{type, 1, "", data}}});
+  return request;
+}
+
+inline std::unique_ptr<EventStore> OpenOrDie(const std::string& path, Options options = {}) {
+  auto store = EventStore::Open(path, options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Every event in the log, in order.
+inline std::vector<RecordedEvent> ReadEverything(const EventStore& store) {
+  std::vector<RecordedEvent> all;
+  Status status = store.ScanAll(1, [&all](const RecordedEvent& e) {
+    all.push_back(e);
+    return true;
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return all;
+}
+
+}  // namespace tranche::eventstore::testing
