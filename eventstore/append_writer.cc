@@ -76,6 +76,11 @@ Status AppendWriter::sticky_error() const {
   return sticky_error_;
 }
 
+WriterStats AppendWriter::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
 void AppendWriter::Stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -169,6 +174,9 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       head_ = new_head;
+      ++stats_.groups_written;
+      stats_.events_written += last - first + 1;
+      for (const Decision& decision : decisions) stats_.appends_written += decision.staged;
     }
     hub_->Publish(first, last,
                   staged.keep_records

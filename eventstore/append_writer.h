@@ -49,6 +49,7 @@ class AppendWriter {
   // The last durable position and hash.
   Head head() const;
   Status sticky_error() const;
+  WriterStats stats() const;
   // Finishes every queued append, then stops the thread. Idempotent.
   void Stop();
 
@@ -108,6 +109,7 @@ class AppendWriter {
   bool stopping_ = false;
   Status sticky_error_;
   Head head_;
+  WriterStats stats_;
   std::thread thread_;
 };
 

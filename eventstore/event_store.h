@@ -154,6 +154,13 @@ struct Options {
   std::function<Status()> before_write_for_test;
 };
 
+// Counters of the writer since Open, for metrics and the benchmark.
+struct WriterStats {
+  uint64_t groups_written = 0;   // WriteBatches written with sync = true (one fsync each).
+  uint64_t appends_written = 0;  // Appends those batches carried (not duplicates, not failures).
+  uint64_t events_written = 0;
+};
+
 struct VerifyReport {
   bool ok = true;
   uint64_t events_checked = 0;
@@ -245,6 +252,8 @@ class EventStore {
   virtual void Close() = 0;
   // The sticky error that stopped the writer, if any (ok otherwise).
   virtual Status WriterError() const = 0;
+  // Zeros for a read-only store.
+  virtual WriterStats GetWriterStats() const = 0;
 };
 
 }  // namespace tranche::eventstore

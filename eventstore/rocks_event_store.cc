@@ -248,4 +248,9 @@ Status RocksEventStore::WriterError() const {
   return writer_ ? writer_->sticky_error() : Status::Ok();
 }
 
+WriterStats RocksEventStore::GetWriterStats() const {
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
+  return writer_ ? writer_->stats() : WriterStats{};
+}
+
 }  // namespace tranche::eventstore

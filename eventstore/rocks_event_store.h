@@ -51,6 +51,7 @@ class RocksEventStore final : public EventStore {
   Status Checkpoint(const std::string& dir) override;
   void Close() override;
   Status WriterError() const override;
+  WriterStats GetWriterStats() const override;
 
  private:
   RocksEventStore(std::unique_ptr<Database> database, Head head, const Options& options);
