@@ -98,7 +98,11 @@ class ByteReader {
       const auto byte = static_cast<uint8_t>(bytes_[pos_++]);
       if (shift == 63 && byte > 1) break;
       value |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) return value;
+      // A final zero byte after the first would be an overlong, non-canonical form.
+      if ((byte & 0x80) == 0) {
+        if (byte == 0 && shift > 0) break;
+        return value;
+      }
     }
     ok_ = false;
     return 0;

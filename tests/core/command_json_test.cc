@@ -1,0 +1,142 @@
+// ParseCommand / CommandBodyToJson and the state's JSON form.
+#include <gtest/gtest.h>
+
+#include "core/json/json_codec.h"
+#include "tests/core/domain_fixture.h"
+
+namespace tranche::core {
+namespace {
+
+using namespace testing;  // NOLINT: the fixture's builders.
+using nlohmann::json;
+
+std::vector<CommandEnvelope> OneOfEachCommand() {
+  return {
+      Envelope(Hiec()),
+      Envelope(Bid("wessex"), "", 3),
+      Envelope(AwardBid{"wessex", {{Fy("2009/10"), Pence(70'000'000)}}, D("2010-01-05")}),
+      Envelope(RejectBid{"wessex", D("2010-01-05")}, "Outside scope"),
+      Envelope(AmendAward{"wessex", Fy("2009/10"), Pence(0)}, "withdrawn"),
+      Envelope(AddMember{"wessex", "Acme Ltd", Sector::kIndustry, D("2010-01-10"), std::nullopt}),
+      Envelope(AddMember{"wessex", "Acme", Sector::kOther, D("2010-01-10"), std::string("acme")}),
+      Envelope(RemoveMember{"wessex", "acme", D("2010-06-30")}, "left"),
+      Envelope(Payment("wessex", "HIEC/0001", 35'000'000)),
+      Envelope(ReverseTranche{"wessex", "HIEC/0001"}, "dup"),
+      Envelope(CloseFinancialYear{"hiec", Fy("2009/10")}),
+  };
+}
+
+std::variant<CommandEnvelope, Rejection> Parse(const std::string& name, const std::string& text) {
+  return ParseCommand(name, json::parse(text));
+}
+
+Rejection ParseError(const std::string& name, const std::string& text) {
+  auto parsed = Parse(name, text);
+  if (!std::holds_alternative<Rejection>(parsed)) {
+    ADD_FAILURE() << "accepted: " << text;
+    return {};
+  }
+  return std::get<Rejection>(parsed);
+}
+
+TEST(CommandJsonTest, EveryCommandRoundTripsThroughItsBody) {
+  for (CommandEnvelope command : OneOfEachCommand()) {
+    const json body = CommandBodyToJson(command);
+    auto parsed = ParseCommand(command.name, json::parse(body.dump()));
+    ASSERT_TRUE(std::holds_alternative<CommandEnvelope>(parsed))
+        << body.dump() << " -> " << std::get<Rejection>(parsed).message;
+    command.actor.clear();
+    EXPECT_EQ(std::get<CommandEnvelope>(parsed), command) << body.dump();
+  }
+}
+
+TEST(CommandJsonTest, ParsesTheDesignDocumentsShape) {
+  auto parsed = Parse("record-tranche", R"({"command_id": "c1", "expected_version": 4,
+      "cluster_id": "wessex", "financial_year": "2009/10", "amount_pence": 3500000,
+      "paid_on": "2010-03-31", "payment_reference": "HIEC-0001"})");
+  ASSERT_TRUE(std::holds_alternative<CommandEnvelope>(parsed));
+  const CommandEnvelope& command = std::get<CommandEnvelope>(parsed);
+  EXPECT_EQ(command.expected_version, 4u);
+  const auto& tranche = std::get<RecordTranche>(command.body);
+  EXPECT_EQ(tranche.amount_pence, Pence(3'500'000));
+  EXPECT_EQ(tranche.paid_on, D("2010-03-31"));
+}
+
+TEST(CommandJsonTest, MalformedBodiesNameTheFieldAndRule) {
+  struct Case {
+    std::string name, body, code, field, rule;
+  };
+  const std::string tail = R"("cluster_id":"wessex","financial_year":"2009/10","paid_on":"2010-03-31","payment_reference":"P1")";
+  const std::vector<Case> cases = {
+      {"pay-everyone", R"({"command_id":"c"})", "invalid_field", "command", "unknown_command"},
+      {"record-tranche", R"({"amount_pence":1,)" + tail + "}", "invalid_field", "command_id", "missing"},
+      {"record-tranche", R"({"command_id":"c","amount_pence":1.5,)" + tail + "}", "invalid_amount",
+       "amount_pence", "not_an_integer"},
+      {"record-tranche", R"({"command_id":"c","amount_pence":"100",)" + tail + "}",
+       "invalid_amount", "amount_pence", "not_an_integer"},
+      {"record-tranche", R"({"command_id":"c","amount_pence":0,)" + tail + "}", "invalid_amount",
+       "amount_pence", "not_positive"},
+      {"record-tranche", R"({"command_id":"c","amount_pence":1,"colour":"red",)" + tail + "}",
+       "invalid_field", "colour", "unknown_field"},
+      {"record-tranche", R"({"command_id":"c","amount_pence":99999999999999999999,)" + tail + "}",
+       "invalid_amount", "amount_pence", "not_an_integer"},  // nlohmann reads it as a float.
+      {"record-tranche", R"({"command_id":"c","amount_pence":9223372036854775808,)" + tail + "}",
+       "invalid_amount", "amount_pence", "too_large"},
+      {"record-tranche", R"({"command_id":"c","amount_pence":100000000000001,)" + tail + "}",
+       "invalid_amount", "amount_pence", "too_large"},
+      {"close-financial-year", R"({"command_id":"c","programme_id":"hiec","financial_year":"2009/11"})",
+       "invalid_field", "financial_year", "invalid_financial_year"},
+      {"reject-bid", R"({"command_id":"c","cluster_id":"wessex","decided_on":"2010-02-30"})",
+       "invalid_field", "decided_on", "invalid_date"},
+      {"add-member", R"({"command_id":"c","cluster_id":"wessex","name":"Acme","sector":"banking","joined_on":"2010-01-01"})",
+       "invalid_field", "sector", "unknown_sector"},
+      {"remove-member", R"({"command_id":"c","cluster_id":"Wessex","organisation_id":"acme","left_on":"2010-01-01"})",
+       "invalid_field", "cluster_id", "invalid_slug"},
+      {"award-bid", R"({"command_id":"c","cluster_id":"w","awards":{"2009/10":-1},"decided_on":"2010-01-01"})",
+       "invalid_amount", "awards.2009/10", "not_positive"},
+      {"award-bid", R"({"command_id":"c","cluster_id":"w","awards":[],"decided_on":"2010-01-01"})",
+       "invalid_field", "awards", "not_an_object"},
+      {"reverse-tranche", R"({"command_id":"c","cluster_id":"w","payment_reference":"P1","reason":")" +
+       std::string(1001, 'x') + R"("})", "invalid_field", "reason", "too_long"},
+  };
+  for (const Case& c : cases) {
+    Rejection rejection = ParseError(c.name, c.body);
+    EXPECT_EQ(rejection.code, c.code) << c.body;
+    EXPECT_EQ(rejection.details["field"], c.field) << c.body;
+    EXPECT_EQ(rejection.details["rule"], c.rule) << c.body;
+  }
+}
+
+TEST(CommandJsonTest, AmendAwardAcceptsZeroButNotNegative) {
+  EXPECT_TRUE(std::holds_alternative<CommandEnvelope>(Parse("amend-award",
+      R"({"command_id":"c","cluster_id":"w","financial_year":"2009/10","amount_pence":0,"reason":"x"})")));
+  EXPECT_EQ(ParseError("amend-award",
+      R"({"command_id":"c","cluster_id":"w","financial_year":"2009/10","amount_pence":-1,"reason":"x"})")
+                .details["rule"],
+            "negative");
+}
+
+TEST(StateJsonTest, StateRoundTripsThroughJsonDeterministically) {
+  State state = AwardedWorld();
+  Accept(state, Envelope(Payment("wessex", "P1", 100)));
+  Accept(state, Envelope(ReverseTranche{"wessex", "P1"}, "dup"));
+  Accept(state, Envelope(AddMember{"wessex", "Acme Ltd", Sector::kIndustry, D("2010-01-10"),
+                                   std::nullopt}));
+  Accept(state, Envelope(RejectBid{"wms", D("2010-01-05")}, "no"));
+  const json first = StateToJson(state);
+  StatusOr<State> back = StateFromJson(json::parse(first.dump()));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(*back == state);
+  EXPECT_EQ(StateToJson(*back).dump(), first.dump());
+  EXPECT_EQ(first["clusters"]["wessex"]["tranches"]["P1"]["reversed"], true);
+}
+
+TEST(StateJsonTest, StateJsonBreakingAnInvariantIsDataLoss) {
+  json state = StateToJson(AwardedWorld());
+  state["programmes"]["hiec"]["financial_years"]["2009/10"]["awarded_pence"] = 5;
+  EXPECT_EQ(StateFromJson(state).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(StateFromJson(json::array()).status().code(), StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace tranche::core
