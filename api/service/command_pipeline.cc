@@ -299,6 +299,11 @@ void CommandPipeline::Stop() {
   in_flight_changed_.wait(lock, [this] { return in_flight_.empty(); });
 }
 
+const core::State& CommandPipeline::StateAfterStop() const {
+  TRANCHE_CHECK(!decider_.joinable());
+  return state_;
+}
+
 Status CommandPipeline::health() const {
   std::lock_guard lock(mutex_);
   if (!failure_.ok()) return failure_;

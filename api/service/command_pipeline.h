@@ -100,6 +100,9 @@ class CommandPipeline {
   // Ok while taking commands; otherwise why not (stopped, or the store's error).
   Status health() const;
 
+  // The write model. Only after Stop(), when the decider thread has ended.
+  const core::State& StateAfterStop() const;
+
  private:
   struct Queued {
     core::CommandEnvelope command;

@@ -1,0 +1,181 @@
+// The command pipeline over a real store: durability, idempotency, failure.
+#include <atomic>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "tests/service/service_fixture.h"
+
+namespace tranche::service {
+namespace {
+
+using nlohmann::json;
+
+json Member(const std::string& command_id, const std::string& name) {
+  return {{"command_id", command_id},
+          {"cluster_id", "alpha"},
+          {"name", name},
+          {"sector", "nhs"},
+          {"joined_on", "2010-01-05"}};
+}
+
+TEST_F(ServiceFixture, AcceptedCommandIsInTheLogAfterReopening) {
+  SetUpSmallProgramme();
+  CommandResult result = Accept("add-member", Member("m1", "Alpha Trust"));
+  EXPECT_EQ(result.first_position, 4u);
+  EXPECT_EQ(result.last_position, 4u);
+  EXPECT_EQ(result.stream, "cluster-alpha");
+  EXPECT_EQ(result.version, 2u);
+  ASSERT_EQ(result.events.size(), 1u);
+  EXPECT_EQ(result.events[0].type, "MemberAdded");
+  Reopen();
+  EXPECT_EQ(Head(), 4u);
+  auto cluster = service_->read_model().Cluster("alpha", {UINT64_MAX, {}});
+  ASSERT_TRUE(cluster.ok());
+  ASSERT_EQ(cluster->members.size(), 1u);
+  EXPECT_EQ(cluster->members[0].name, "Alpha Trust");
+}
+
+TEST_F(ServiceFixture, EventsCarryActorCommandIdTimeAndReason) {
+  SetUpSmallProgramme();
+  CommandOutcome outcome = Run("remove-member",
+                               {{"command_id", "x"}, {"cluster_id", "alpha"},
+                                {"organisation_id", "nobody"}, {"left_on", "2010-02-01"},
+                                {"reason", "left"}});
+  ASSERT_TRUE(outcome.rejection.has_value());
+  Accept("add-member", Member("m1", "Alpha Trust"));
+  CommandOutcome removed = Run("remove-member", {{"command_id", "m1-out"},
+                                                 {"cluster_id", "alpha"},
+                                                 {"organisation_id", "alpha-trust"},
+                                                 {"left_on", "2010-02-01"},
+                                                 {"reason", "Merged into another trust"}},
+                               "programme-manager");
+  ASSERT_TRUE(removed.result.has_value());
+  std::vector<eventstore::RecordedEvent> events;
+  ASSERT_TRUE(store_->ReadAll(1, {}, 100, &events).ok());
+  ASSERT_EQ(events.size(), 5u);
+  const eventstore::RecordedEvent& last = events.back();
+  EXPECT_EQ(last.type, "MemberRemoved");
+  EXPECT_EQ(last.actor, "programme-manager");
+  EXPECT_EQ(last.command_id, "m1-out");
+  EXPECT_EQ(last.reason, "Merged into another trust");
+  for (size_t i = 1; i < events.size(); ++i) {
+    EXPECT_GT(events[i].recorded_at_us, 0);
+    EXPECT_GE(events[i].recorded_at_us, events[i - 1].recorded_at_us);
+  }
+}
+
+TEST_F(ServiceFixture, RetriedCommandIdReturnsTheOriginalResultAndWritesNothing) {
+  SetUpSmallProgramme();
+  CommandResult first = Accept("add-member", Member("m1", "Alpha Trust"));
+  CommandResult again = Accept("add-member", Member("m1", "Alpha Trust"));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.first_position, first.first_position);
+  EXPECT_EQ(again.version, first.version);
+  EXPECT_EQ(Head(), first.last_position);
+  Reopen();  // The answer now comes from the log's command index.
+  CommandResult after_restart = Accept("add-member", Member("m1", "Alpha Trust"));
+  EXPECT_TRUE(after_restart.duplicate);
+  EXPECT_EQ(after_restart.first_position, first.first_position);
+  ASSERT_EQ(after_restart.events.size(), 1u);
+  EXPECT_EQ(after_restart.events[0].data, first.events[0].data);
+  EXPECT_EQ(Head(), first.last_position);
+}
+
+TEST_F(ServiceFixture, ReusedCommandIdWithDifferentContentIsRejected) {
+  SetUpSmallProgramme();
+  Accept("add-member", Member("m1", "Alpha Trust"));
+  const uint64_t head = Head();
+  CommandOutcome outcome = Run("add-member", Member("m1", "Beta Trust"));
+  ASSERT_TRUE(outcome.rejection.has_value());
+  EXPECT_EQ(outcome.rejection->code, "command_id_reused");
+  EXPECT_EQ(Head(), head);
+}
+
+TEST_F(ServiceFixture, ConcurrentRetriesOfOneCommandWriteItOnce) {
+  SetUpSmallProgramme();
+  const uint64_t head = Head();
+  std::vector<std::future<CommandOutcome>> answers;
+  for (int i = 0; i < 8; ++i) {
+    answers.push_back(std::async(std::launch::async,
+                                 [this] { return Run("add-member", Member("same", "Trust")); }));
+  }
+  int originals = 0;
+  for (auto& answer : answers) {
+    CommandOutcome outcome = answer.get();
+    ASSERT_TRUE(outcome.result.has_value());
+    EXPECT_EQ(outcome.result->first_position, head + 1);
+    if (!outcome.result->duplicate) ++originals;
+  }
+  EXPECT_EQ(originals, 1);
+  EXPECT_EQ(Head(), head + 1);
+}
+
+TEST_F(ServiceFixture, RejectedCommandAppendsNothing) {
+  SetUpSmallProgramme();
+  const uint64_t head = Head();
+  CommandOutcome outcome = Run("record-tranche", {{"command_id", "t"},
+                                                  {"cluster_id", "alpha"},
+                                                  {"financial_year", "2009/10"},
+                                                  {"amount_pence", 60001},
+                                                  {"paid_on", "2010-01-10"},
+                                                  {"payment_reference", "R1"}});
+  ASSERT_TRUE(outcome.rejection.has_value());
+  EXPECT_EQ(outcome.rejection->code, "tranche_exceeds_award");
+  EXPECT_EQ(Head(), head);
+}
+
+TEST_F(ServiceFixture, StoreWriteFailureStopsThePipelineAndAcknowledgesNothingUnwritten) {
+  SetUpSmallProgramme();
+  const uint64_t head = Head();
+  auto fail = std::make_shared<std::atomic<bool>>(false);
+  eventstore::Options options;
+  options.before_write_for_test = [fail] {
+    return fail->load() ? Status::IOError("injected", "disk full (test)") : Status::Ok();
+  };
+  Reopen(options);
+  fail->store(true);
+  CommandOutcome failed = Run("add-member", Member("m1", "Alpha Trust"));
+  EXPECT_FALSE(failed.result.has_value());
+  EXPECT_EQ(failed.error.code(), StatusCode::kIOError);
+  CommandOutcome refused = Run("add-member", Member("m2", "Beta Trust"));
+  EXPECT_FALSE(refused.result.has_value());
+  EXPECT_EQ(refused.error.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(refused.error.reason(), "pipeline_failed");
+  EXPECT_FALSE(service_->pipeline().health().ok());
+  Reopen();
+  EXPECT_EQ(Head(), head);
+  auto cluster = service_->read_model().Cluster("alpha", {UINT64_MAX, {}});
+  ASSERT_TRUE(cluster.ok());
+  EXPECT_TRUE(cluster->members.empty());
+}
+
+TEST_F(ServiceFixture, StopAnswersEveryQueuedCommandBeforeReturning) {
+  SetUpSmallProgramme();
+  constexpr int kCommands = 300;
+  std::atomic<int> accepted{0};
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kCommands; ++i) {
+    auto parsed = core::ParseCommand("add-member", Member("q" + std::to_string(i),
+                                                          "Trust " + std::to_string(i)));
+    auto envelope = std::get<core::CommandEnvelope>(std::move(parsed));
+    envelope.actor = "tester";
+    service_->pipeline().Submit(std::move(envelope), [&](CommandOutcome outcome) {
+      if (outcome.result) accepted++;
+      answered++;
+    });
+  }
+  service_->Stop();
+  EXPECT_EQ(answered.load(), kCommands);
+  EXPECT_EQ(Head(), 3u + static_cast<uint64_t>(accepted.load()));
+  CommandOutcome late = Run("add-member", Member("late", "Late Trust"));
+  EXPECT_EQ(late.error.code(), StatusCode::kUnavailable);
+  Reopen();
+  auto cluster = service_->read_model().Cluster("alpha", {UINT64_MAX, {}});
+  ASSERT_TRUE(cluster.ok());
+  EXPECT_EQ(cluster->members.size(), static_cast<size_t>(accepted.load()));
+  EXPECT_EQ(accepted.load(), kCommands);
+}
+
+}  // namespace
+}  // namespace tranche::service

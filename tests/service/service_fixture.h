@@ -1,0 +1,119 @@
+// A real event store in a temp dir with the Service over it, for tests.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "api/service/service.h"
+#include "core/json/json_codec.h"
+#include "eventstore/event_store.h"
+
+namespace tranche::service {
+
+class ServiceFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tranche-service-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Open();
+  }
+  void TearDown() override {
+    Close();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Open(eventstore::Options options = {}) {
+    auto store = eventstore::EventStore::Open(dir_.string(), options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto service = Service::Open(*store_, ServiceOptions{});
+    ASSERT_TRUE(service.ok()) << service.status().ToString();
+    service_ = std::move(service).value();
+  }
+  void Close() {
+    service_.reset();
+    if (store_) store_->Close();
+    store_.reset();
+  }
+  void Reopen(eventstore::Options options = {}) {
+    Close();
+    Open(options);
+  }
+
+  // Parses `body` as command `name` and queues it as `actor`; the future
+  // holds the outcome (a parse failure is a rejection at once).
+  std::future<CommandOutcome> Submit(const std::string& name, const nlohmann::json& body,
+                                     const std::string& actor = "tester") {
+    auto promise = std::make_shared<std::promise<CommandOutcome>>();
+    auto answer = promise->get_future();
+    auto parsed = core::ParseCommand(name, body);
+    if (auto* rejection = std::get_if<core::Rejection>(&parsed)) {
+      CommandOutcome outcome;
+      outcome.rejection = *rejection;
+      promise->set_value(std::move(outcome));
+      return answer;
+    }
+    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
+    envelope.actor = actor;
+    service_->pipeline().Submit(std::move(envelope),
+                                [promise](CommandOutcome o) { promise->set_value(std::move(o)); });
+    return answer;
+  }
+
+  // Runs a command to completion.
+  CommandOutcome Run(const std::string& name, const nlohmann::json& body,
+                     const std::string& actor = "tester") {
+    return Submit(name, body, actor).get();
+  }
+
+  // Runs a command that must be accepted.
+  CommandResult Accept(const std::string& name, nlohmann::json body) {
+    CommandOutcome outcome = Run(name, std::move(body));
+    EXPECT_TRUE(outcome.result.has_value())
+        << name << ": " << (outcome.rejection ? outcome.rejection->code + " " + outcome.rejection->message
+                                              : outcome.error.ToString());
+    return outcome.result.value_or(CommandResult{});
+  }
+
+  uint64_t Head() const { return store_->GetHead().position; }
+
+  // A programme with two years (£1,000.00 and £500.00 envelopes) and one
+  // awarded cluster "alpha" (£600.00 in 2009/10, £300.00 in 2010/11).
+  void SetUpSmallProgramme() {
+    Accept("open-programme", {{"command_id", "c-open"},
+                              {"programme_id", "p"},
+                              {"name", "Programme"},
+                              {"funder", "Funder"},
+                              {"financial_years",
+                               {{{"label", "2009/10"}, {"envelope_pence", 100000}},
+                                {{"label", "2010/11"}, {"envelope_pence", 50000}}}}});
+    Accept("submit-bid", {{"command_id", "c-bid"},
+                          {"programme_id", "p"},
+                          {"cluster_id", "alpha"},
+                          {"name", "Alpha"},
+                          {"region", "Region"},
+                          {"principal_partner", "University of Alpha"},
+                          {"work_programme", "Work"},
+                          {"requested", {{"2009/10", 60000}, {"2010/11", 30000}}},
+                          {"submitted_on", "2009-10-30"}});
+    Accept("award-bid", {{"command_id", "c-award"},
+                         {"cluster_id", "alpha"},
+                         {"awards", {{"2009/10", 60000}, {"2010/11", 30000}}},
+                         {"decided_on", "2010-01-05"}});
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<eventstore::EventStore> store_;
+  std::unique_ptr<Service> service_;
+};
+
+}  // namespace tranche::service
