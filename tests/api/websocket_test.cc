@@ -1,0 +1,226 @@
+// /v1/stream: access, catch-up → live, resume without gap or duplicate under
+// concurrent appends, fallback to catch-up, checkpoints, limits, shutdown.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "tests/api/test_support.h"
+
+namespace tranche::api {
+namespace {
+
+using namespace testing;  // NOLINT
+namespace websocket = boost::beast::websocket;
+
+// Reads until an event at `position` (or a marker covering it) arrives;
+// appends every event position to `positions`. Returns false on close.
+bool ReadThrough(WsClient& client, uint64_t position, std::vector<uint64_t>* positions) {
+  for (;;) {
+    auto message = client.Read();
+    if (!message) return false;
+    uint64_t at = (*message)["position"];
+    if ((*message)["kind"] == "event") positions->push_back(at);
+    if (at >= position) return true;
+  }
+}
+
+TEST(WebSocketTest, UpgradeChecksTokenRoleAndQuery) {
+  TestServer server;
+  EXPECT_EQ(WsClient(server.port(), "/v1/stream").handshake_status(), 401u);
+  EXPECT_EQ(WsClient(server.port(), "/v1/stream?access_token=nope").handshake_status(), 401u);
+  EXPECT_EQ(WsClient(server.port(), "/v1/stream", kFinanceToken).handshake_status(), 403u);
+  EXPECT_EQ(WsClient(server.port(), "/v1/stream?from=x", kViewerToken).handshake_status(), 400u);
+  EXPECT_EQ(WsClient(server.port(), "/v1/elsewhere", kViewerToken).handshake_status(), 404u);
+  WsClient by_query(server.port(), "/v1/stream?access_token=" + kViewerToken);
+  EXPECT_TRUE(by_query.connected());
+  WsClient by_header(server.port(), "/v1/stream", kAuditorToken);
+  EXPECT_TRUE(by_header.connected());
+}
+
+TEST(WebSocketTest, CatchesUpThenGoesLive) {
+  TestServer server;
+  AppendEvents(server.store(), "cluster-a", 10, "BidSubmitted");
+  WsClient client(server.port(), "/v1/stream?from=1", kViewerToken);
+  ASSERT_TRUE(client.connected());
+  for (uint64_t p = 1; p <= 10; ++p) {
+    auto message = client.Read();
+    ASSERT_TRUE(message);
+    EXPECT_EQ((*message)["kind"], "event");
+    EXPECT_EQ((*message)["position"], p);
+    EXPECT_EQ((*message)["stream"], "cluster-a");
+    EXPECT_EQ((*message)["version"], p - 1);
+    EXPECT_EQ((*message)["type"], "BidSubmitted");
+    EXPECT_EQ((*message)["actor"], "tester");
+    EXPECT_TRUE((*message).contains("recorded_at"));
+    EXPECT_TRUE((*message).contains("data"));
+  }
+  auto caught_up = client.Read();
+  ASSERT_TRUE(caught_up);
+  EXPECT_EQ(*caught_up, (nlohmann::json{{"kind", "caught_up"}, {"position", 10}}));
+  AppendEvents(server.store(), "cluster-b", 5);
+  for (uint64_t p = 11; p <= 15; ++p) {
+    auto message = client.Read();
+    ASSERT_TRUE(message);
+    EXPECT_EQ((*message)["position"], p);
+  }
+}
+
+TEST(WebSocketTest, DefaultFromIsTheHead) {
+  TestServer server;
+  AppendEvents(server.store(), "cluster-a", 3);
+  WsClient client(server.port(), "/v1/stream", kViewerToken);
+  auto caught_up = client.Read();
+  ASSERT_TRUE(caught_up);
+  EXPECT_EQ(*caught_up, (nlohmann::json{{"kind", "caught_up"}, {"position", 3}}));
+  AppendEvents(server.store(), "cluster-a", 1);
+  EXPECT_EQ((*client.Read())["position"], 4);
+}
+
+void ExpectExactly(const std::vector<uint64_t>& positions, uint64_t last) {
+  ASSERT_EQ(positions.size(), last);
+  for (uint64_t i = 0; i < last; ++i) ASSERT_EQ(positions[i], i + 1) << "gap or duplicate";
+}
+
+TEST(WebSocketTest, ResumingUnderConcurrentAppendsHasNoGapAndNoDuplicate) {
+  TestServer server([](ServerOptions& o) { o.websocket_queue_messages_max = 32; });
+  const uint32_t seed = 20240401;
+  std::printf("seed %u\n", seed);
+  std::mt19937 random(seed);
+  constexpr uint64_t kEvents = 1500;
+  std::atomic<uint64_t> appended{0};
+  std::thread writer([&] {
+    std::mt19937 writer_random(seed + 1);
+    while (appended.load() < kEvents) {
+      size_t count = std::min<uint64_t>(1 + writer_random() % 5, kEvents - appended.load());
+      appended = AppendEvents(server.store(), "cluster-" + std::to_string(writer_random() % 3), count);
+    }
+  });
+  std::vector<uint64_t> positions;
+  int reconnects = 0;
+  while (positions.empty() || positions.back() < kEvents) {
+    uint64_t from = positions.empty() ? 1 : positions.back() + 1;
+    WsClient client(server.port(), "/v1/stream?from=" + std::to_string(from), kViewerToken);
+    ASSERT_TRUE(client.connected());
+    size_t take = 1 + random() % 200;
+    for (size_t i = 0; i < take; ++i) {
+      auto message = client.Read();
+      ASSERT_TRUE(message) << "closed unexpectedly";
+      if ((*message)["kind"] == "event") positions.push_back((*message)["position"]);
+      if (!positions.empty() && positions.back() >= kEvents) break;
+    }
+    if (random() % 2) client.Close(); else client.Abort();
+    ++reconnects;
+  }
+  writer.join();
+  std::printf("reconnects %d\n", reconnects);
+  ExpectExactly(positions, kEvents);
+}
+
+TEST(WebSocketTest, SlowReaderFallsBackToCatchUpAndRejoinsWithoutGaps) {
+  TestServer server([](ServerOptions& o) { o.websocket_queue_messages_max = 8; });
+  WsClient client(server.port(), "/v1/stream?from=1", kViewerToken);
+  ASSERT_EQ((*client.Read())["kind"], "caught_up");
+  constexpr uint64_t kEvents = 600;
+  std::thread writer([&] {
+    for (uint64_t i = 0; i < kEvents; i += 3) AppendEvents(server.store(), "cluster-a", 3);
+  });
+  std::vector<uint64_t> positions;
+  while (positions.size() < kEvents) {
+    auto message = client.Read();
+    ASSERT_TRUE(message);
+    if ((*message)["kind"] == "event") positions.push_back((*message)["position"]);
+    if (positions.size() < 100) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  writer.join();
+  ExpectExactly(positions, kEvents);
+  EXPECT_GT(server.MetricValue("tranche_websocket_catchup_fallbacks_total"), 0);
+}
+
+TEST(WebSocketTest, FilteredStreamAdvancesByCheckpoints) {
+  TestServer server([](ServerOptions& o) { o.websocket_checkpoint_positions = 50; });
+  AppendEvents(server.store(), "programme-p", 1, "ProgrammeOpened");   // 1
+  AppendEvents(server.store(), "cluster-a", 300, "MemberAdded");      // 2..301
+  AppendEvents(server.store(), "programme-p", 1, "FinancialYearClosed");  // 302
+  WsClient client(server.port(), "/v1/stream?from=1&stream=programme-", kViewerToken);
+  std::vector<nlohmann::json> messages;
+  for (;;) {
+    auto message = client.Read();
+    ASSERT_TRUE(message);
+    messages.push_back(*message);
+    if ((*message)["kind"] == "caught_up") break;
+  }
+  EXPECT_EQ(messages.front()["position"], 1);
+  EXPECT_EQ(messages.back()["position"], 302);
+  int events = 0;
+  uint64_t previous = 0;
+  for (const auto& m : messages) {
+    EXPECT_GT(m["position"].get<uint64_t>(), previous);
+    previous = m["position"];
+    if (m["kind"] == "event") ++events;
+  }
+  EXPECT_EQ(events, 2);
+  // Live: a long unmatched stretch yields checkpoints, then the match.
+  AppendEvents(server.store(), "cluster-a", 120, "MemberAdded");   // 303..422
+  AppendEvents(server.store(), "programme-p", 1, "ProgrammeOpened");  // 423
+  int checkpoints = 0;
+  previous = 302;
+  for (;;) {
+    auto message = client.Read();
+    ASSERT_TRUE(message);
+    EXPECT_GT((*message)["position"].get<uint64_t>(), previous);
+    previous = (*message)["position"];
+    if ((*message)["kind"] == "event") break;
+    EXPECT_EQ((*message)["kind"], "checkpoint");
+    EXPECT_LE(previous, 422u);
+    ++checkpoints;
+  }
+  EXPECT_EQ(previous, 423u);
+  EXPECT_GE(checkpoints, 1);
+
+  WsClient typed(server.port(), "/v1/stream?from=1&type=FinancialYearClosed,ProgrammeOpened", kViewerToken);
+  std::vector<uint64_t> positions;
+  ASSERT_TRUE(ReadThrough(typed, 423, &positions));
+  EXPECT_EQ(positions, (std::vector<uint64_t>{1, 302, 423}));
+}
+
+TEST(WebSocketTest, OverSizeIncomingMessageClosesTheSession) {
+  TestServer server;
+  WsClient client(server.port(), "/v1/stream", kViewerToken);
+  ASSERT_TRUE(client.Read());  // caught_up
+  client.Write(std::string(kWebSocketIncomingBytesMax - 100, 'x'));  // Within the limit: ignored.
+  client.Write(std::string(kWebSocketIncomingBytesMax + 1, 'x'));
+  EXPECT_FALSE(client.Read());
+  EXPECT_EQ(client.close_reason().code, websocket::close_code::too_big);
+  EXPECT_TRUE(server.WaitForLog([](const nlohmann::json& line) {
+    return line.value("msg", "") == "websocket_closed" && line.value("reason", "") == "message_too_big";
+  }, 3000));
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200u);
+}
+
+TEST(WebSocketTest, ShutdownClosesWithTheResumePosition) {
+  TestServer server;
+  AppendEvents(server.store(), "cluster-a", 3);
+  WsClient client(server.port(), "/v1/stream?from=1", kViewerToken);
+  std::vector<uint64_t> positions;
+  ASSERT_TRUE(ReadThrough(client, 3, &positions));
+  ASSERT_EQ((*client.Read())["kind"], "caught_up");
+  std::thread stopper([&] { server.Stop(); });
+  EXPECT_FALSE(client.Read());
+  stopper.join();
+  EXPECT_EQ(client.close_reason().code, websocket::close_code::going_away);
+  EXPECT_EQ(std::string(client.close_reason().reason), "server shutting down; resume from=4");
+}
+
+TEST(WebSocketTest, PythonWebsocketsClientCatchesUpAndResumes) {
+  TestServer server;
+  AppendEvents(server.store(), "cluster-a", 20);
+  std::string command = std::string("/usr/bin/python3 ") + TRANCHE_SOURCE_DIR +
+                        "/tests/api/stream_client.py " + std::to_string(server.port()) + " " +
+                        kViewerToken + " 20";
+  EXPECT_EQ(std::system(command.c_str()), 0);
+}
+
+}  // namespace
+}  // namespace tranche::api
