@@ -133,7 +133,9 @@ TEST(HttpLimitsTest, PipelinedRequestsAreAnsweredInOrder) {
     http::read(socket, buffer, response);
     unsigned expected = i % 3 == 2 ? 404u : 200u;
     EXPECT_EQ(response.result_int(), expected) << i;
-    if (i % 3 == 0) EXPECT_EQ(response.body(), "{\"slow\":true}");
+    if (i % 3 == 0) {
+      EXPECT_EQ(response.body(), "{\"slow\":true}");
+    }
   }
 }
 

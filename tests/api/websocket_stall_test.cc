@@ -60,7 +60,7 @@ TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowi
   for (size_t i = 0; i < positions.size(); ++i) ASSERT_EQ(positions[i], i + 1);
   EXPECT_LT(positions.size(), kEvents);
   EXPECT_EQ(stalled.close_reason().code, boost::beast::websocket::close_code::policy_error);
-  EXPECT_EQ(std::string(stalled.close_reason().reason),
+  EXPECT_EQ(std::string(stalled.close_reason().reason.data(), stalled.close_reason().reason.size()),
             "stalled; resume from=" + std::to_string(covered + 1));
   EXPECT_TRUE(server.WaitForLog([](const nlohmann::json& line) {
     return line.value("msg", "") == "websocket_closed" && line.value("reason", "") == "stalled";
@@ -73,7 +73,9 @@ TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowi
   while (expected <= kEvents) {
     auto message = resumed.Read();
     ASSERT_TRUE(message);
-    if ((*message)["kind"] == "event") ASSERT_EQ((*message)["position"], expected++);
+    if ((*message)["kind"] == "event") {
+      ASSERT_EQ((*message)["position"], expected++);
+    }
   }
 }
 
