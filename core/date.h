@@ -75,7 +75,8 @@ class Timestamp {
 // in lower case; 1–9 fraction digits, truncated to microseconds; no leap
 // seconds. Errors: kInvalidArgument, reason "invalid_timestamp".
 StatusOr<Timestamp> ParseTimestamp(std::string_view text);
-// Always "YYYY-MM-DDTHH:MM:SS.ffffffZ" (six fraction digits, UTC).
+// Always "YYYY-MM-DDTHH:MM:SS.ffffffZ" (six fraction digits, UTC). Requires
+// the instant to fall in years 1–9999 (TRANCHE_CHECKed); UtcDate() likewise.
 std::string FormatTimestamp(Timestamp timestamp);
 
 }  // namespace tranche::core

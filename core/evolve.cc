@@ -81,10 +81,16 @@ void Apply(State& state, const MemberRemoved& e) {
 
 void Apply(State& state, const TrancheRecorded& e) {
   TRANCHE_CHECK_MSG(e.financial_year.Contains(e.paid_on), "tranche outside its financial year");
-  const Cluster* holder = state.FindClusterByPaymentReference(e.payment_reference);
-  TRANCHE_CHECK_MSG(holder == nullptr, "payment reference recorded twice");
+  // Uniqueness within the cluster is checked here in O(log n); uniqueness across
+  // clusters is Decide's rule and CheckInvariants' check, because scanning every
+  // cluster on each apply would dominate a long replay.
   Cluster& cluster = state.MutableCluster(e.cluster_id);
-  cluster.tranches[e.payment_reference] = Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""};
+  const bool inserted =
+      cluster.tranches
+          .try_emplace(e.payment_reference,
+                       Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""})
+          .second;
+  TRANCHE_CHECK_MSG(inserted, "payment reference recorded twice");
   cluster.net_paid[e.financial_year] += e.amount_pence;
   ++cluster.version;
 }
