@@ -63,9 +63,12 @@ class ReadModel {
   StatusOr<ClusterView> Cluster(std::string_view cluster_id, Moment moment) const;
   // Every cluster known at the moment, by id; `programme_id` empty for all.
   std::vector<ClusterView> Clusters(std::string_view programme_id, Moment moment) const;
-  // Ledger rows with position ≤ the moment's (effective filters by paid_on),
-  // optionally for one cluster.
-  std::vector<LedgerEntry> Ledger(std::string_view cluster_id, Moment moment) const;
+  // Ledger rows with from_position ≤ position ≤ the moment's (effective
+  // filters by paid_on), optionally for one cluster, at most `limit` rows.
+  std::vector<LedgerEntry> Ledger(std::string_view cluster_id, Moment moment,
+                                  uint64_t from_position = 1, size_t limit = SIZE_MAX) const;
+  // The recorded time of `position` (0 when out of range).
+  int64_t RecordedAt(uint64_t position) const;
 
  private:
   struct Model;

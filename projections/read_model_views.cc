@@ -40,15 +40,17 @@ bool TranchePaidAt(const TrancheView& tranche, const Moment& moment) {
   return !moment.effective || tranche.paid_on <= *moment.effective;
 }
 
-Pence NetPaidAt(const ClusterRecord& cluster, FinancialYear year, const Moment& moment) {
-  Pence total;
+// Σ tranches paid at the moment, per financial year, in one pass.
+std::map<FinancialYear, Pence> NetPaidByYear(const ClusterRecord& cluster, const Moment& moment) {
+  std::map<FinancialYear, Pence> totals;
   for (const TrancheRecord& t : cluster.tranches) {
     if (t.view.position > moment.as_of_position) break;
-    if (t.view.financial_year == year && TranchePaidAt(t.view, moment)) {
+    if (TranchePaidAt(t.view, moment)) {
+      Pence& total = totals[t.view.financial_year];
       total = Plus(total, t.view.amount_pence);
     }
   }
-  return total;
+  return totals;
 }
 
 ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programme,
@@ -68,33 +70,60 @@ ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programm
   view.decided_on = status.decided_on;
   view.rejection_reason = status.reason;
   view.version = VersionAt(c.positions, at).value_or(0);
+  // Tranches are in log order: those known at the moment are a prefix. One
+  // pass sums what each year paid and counts reversals.
+  const auto known_end = std::upper_bound(
+      c.tranches.begin(), c.tranches.end(), at,
+      [](uint64_t position, const TrancheRecord& t) { return position < t.view.position; });
+  view.tranche_count = static_cast<uint64_t>(known_end - c.tranches.begin());
+  std::map<FinancialYear, Pence> net_paid;
+  for (auto it = c.tranches.begin(); it != known_end; ++it) {
+    const TrancheView& t = it->view;
+    if (t.reversed_position != 0 && t.reversed_position <= at) {
+      ++view.reversed_tranche_count;
+    } else if (!moment.effective || t.paid_on <= *moment.effective) {
+      Pence& total = net_paid[t.financial_year];
+      total = Plus(total, t.amount_pence);
+    }
+  }
   for (const YearRecord& year : programme.years) {
-    if (year.financial_year.Label().empty()) continue;
     ClusterYearView y;
     y.financial_year = year.financial_year;
     auto requested = c.bid.requested.find(year.financial_year);
     if (requested != c.bid.requested.end()) y.requested_pence = requested->second;
     y.award_pence = AwardAt(c, year.financial_year, at);
-    y.net_paid_pence = NetPaidAt(c, year.financial_year, moment);
+    y.net_paid_pence = net_paid[year.financial_year];
     y.remaining_pence = Minus(y.award_pence, y.net_paid_pence);
     view.financial_years.push_back(y);
   }
+  // Members are in log order of their addition; former ones are counted and
+  // only the latest removed are listed.
+  std::vector<const MemberRecord*> former;
   for (const MemberRecord& m : c.members) {
     if (m.added_position > at) break;
-    MemberView member = m.view;
     if (m.removed_position != 0 && m.removed_position <= at) {
-      member.left_on = m.left_on;
-      member.left_reason = m.left_reason;
-      view.former_members.push_back(std::move(member));
+      former.push_back(&m);
     } else {
-      view.member_count_by_sector[member.sector]++;
-      view.members.push_back(std::move(member));
+      view.member_count_by_sector[m.view.sector]++;
+      view.members.push_back(m.view);
     }
+  }
+  view.former_member_count = former.size();
+  std::sort(former.begin(), former.end(), [](const MemberRecord* a, const MemberRecord* b) {
+    return a->removed_position > b->removed_position;
+  });
+  former.resize(std::min(former.size(), kClusterViewFormerMembersMax));
+  for (const MemberRecord* m : former) {
+    MemberView member = m->view;
+    member.left_on = m->left_on;
+    member.left_reason = m->left_reason;
+    view.former_members.push_back(std::move(member));
   }
   auto by_name = [](const MemberView& a, const MemberView& b) { return a.name < b.name; };
   std::sort(view.members.begin(), view.members.end(), by_name);
-  for (const TrancheRecord& t : c.tranches) {
-    if (t.view.position > at) break;
+  const size_t shown = std::min<size_t>(view.tranche_count, kClusterViewTranchesMax);
+  for (auto it = known_end - static_cast<std::ptrdiff_t>(shown); it != known_end; ++it) {
+    const TrancheRecord& t = *it;
     TrancheView tranche = t.view;
     tranche.reversed = tranche.reversed_position != 0 && tranche.reversed_position <= at;
     if (!tranche.reversed) {
@@ -137,10 +166,11 @@ StatusOr<ProgrammeView> ReadModel::Programme(std::string_view programme_id, Mome
     if (c.positions.front() > at) break;  // Submitted in log order.
     view.clusters_by_status[std::string(core::BidStatusName(StatusAt(c, at).status))].push_back(
         cluster_id);
+    std::map<FinancialYear, Pence> net_paid = NetPaidByYear(c, moment);
     for (YearFigures& figures : view.financial_years) {
       figures.awarded_pence =
           Plus(figures.awarded_pence, AwardAt(c, figures.financial_year, at));
-      figures.paid_pence = Plus(figures.paid_pence, NetPaidAt(c, figures.financial_year, moment));
+      figures.paid_pence = Plus(figures.paid_pence, net_paid[figures.financial_year]);
     }
   }
   for (YearFigures& figures : view.financial_years) {
@@ -189,17 +219,29 @@ std::vector<ClusterView> ReadModel::Clusters(std::string_view programme_id, Mome
   return out;
 }
 
-std::vector<LedgerEntry> ReadModel::Ledger(std::string_view cluster_id, Moment moment) const {
+std::vector<LedgerEntry> ReadModel::Ledger(std::string_view cluster_id, Moment moment,
+                                           uint64_t from_position, size_t limit) const {
   std::shared_lock lock(mutex_);
   moment = Clamp(moment);
   std::vector<LedgerEntry> out;
-  for (const LedgerEntry& row : model_->ledger) {
+  const auto& ledger = model_->ledger;
+  auto first = std::lower_bound(
+      ledger.begin(), ledger.end(), from_position,
+      [](const LedgerEntry& row, uint64_t position) { return row.position < position; });
+  for (auto it = first; it != ledger.end() && out.size() < limit; ++it) {
+    const LedgerEntry& row = *it;
     if (row.position > moment.as_of_position) break;
     if (!cluster_id.empty() && row.cluster_id != cluster_id) continue;
     if (moment.effective && row.paid_on > *moment.effective) continue;
     out.push_back(row);
   }
   return out;
+}
+
+int64_t ReadModel::RecordedAt(uint64_t position) const {
+  std::shared_lock lock(mutex_);
+  if (position == 0 || position > model_->recorded_at.size()) return 0;
+  return model_->recorded_at[position - 1];
 }
 
 }  // namespace tranche::projections

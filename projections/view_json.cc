@@ -139,7 +139,10 @@ json ClusterViewToJson(const ClusterView& view) {
   for (const TrancheView& t : view.tranches) tranches.push_back(TrancheToJson(t));
   out["members"] = members;
   out["former_members"] = former;
+  out["former_member_count"] = view.former_member_count;
   out["tranches"] = tranches;
+  out["tranche_count"] = view.tranche_count;
+  out["reversed_tranche_count"] = view.reversed_tranche_count;
   return out;
 }
 

@@ -93,10 +93,21 @@ struct ClusterView {
   uint64_t version = 0;  // Of stream cluster-<id> at the moment.
   std::vector<ClusterYearView> financial_years;
   std::vector<MemberView> members;                     // Current members, by name.
-  std::vector<MemberView> former_members;              // Removed by the moment.
+  // The most recently removed kClusterViewFormerMembersMax members.
+  std::vector<MemberView> former_members;
+  uint64_t former_member_count = 0;  // Every member removed by the moment.
   std::map<core::Sector, int> member_count_by_sector;  // Current members only.
-  std::vector<TrancheView> tranches;                   // In log order.
+  // The most recent kClusterViewTranchesMax tranches known at the moment, in
+  // log order; the ledger pages through all of them.
+  std::vector<TrancheView> tranches;
+  uint64_t tranche_count = 0;           // Every tranche known at the moment.
+  uint64_t reversed_tranche_count = 0;  // Of those, reversed by the moment.
 };
+
+// A cluster view lists at most this many tranches (the latest) and former
+// members (the latest removed), so its size does not grow with the log.
+inline constexpr size_t kClusterViewTranchesMax = 100;
+inline constexpr size_t kClusterViewFormerMembersMax = 100;
 
 // One row of the payments ledger: a tranche or a reversal, in log order.
 struct LedgerEntry {
