@@ -12,6 +12,8 @@
 //    size the store achieved (its events per fsync);
 //  * replay: a plain iterator over the events column family, touching every
 //    value, against EventStore::ScanAll decoding every record.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -29,9 +31,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include "core/check.h"
 #include "eventstore/database.h"
@@ -72,8 +71,8 @@ void PrintMachine(const std::string& dir) {
       "{\"kind\":\"machine\",\"cpu_model\":%s,\"cores\":%u,\"kernel\":%s,\"data_dir\":%s,"
       "\"payload_bytes\":%zu}\n",
       JsonString(cpu).c_str(), std::thread::hardware_concurrency(),
-      JsonString(std::string(names.sysname) + " " + names.release).c_str(),
-      JsonString(dir).c_str(), kPayloadBytes);
+      JsonString(std::string(names.sysname) + " " + names.release).c_str(), JsonString(dir).c_str(),
+      kPayloadBytes);
   std::fflush(stdout);
 }
 
@@ -177,7 +176,8 @@ void BenchAppends(const std::string& dir, int submitters, double seconds) {
           AppendRequest request;
           request.command_id = "bench-" + std::to_string(t) + "-" + std::to_string(i);
           request.actor = "bench";
-          request.streams.push_back({"cluster-" + std::to_string(t % 17), ExpectedVersion::Any(),
+          request.streams.push_back({"cluster-" + std::to_string(t % 17),
+                                     ExpectedVersion::Any(),
                                      {{"TrancheRecorded", 1, "", payload}}});
           const Clock::time_point submitted = Clock::now();
           AppendOutcome outcome = store->Append(std::move(request));
@@ -286,11 +286,14 @@ void BenchReplay(const std::string& dir, uint64_t events) {
       uint64_t seen = 0;
       uint64_t bytes = 0;
       const Clock::time_point start = Clock::now();
-      TRANCHE_CHECK(store->ScanAll(1, [&](const RecordedEvent& e) {
-                           ++seen;
-                           bytes += e.data.size();
-                           return true;
-                         }).ok());
+      TRANCHE_CHECK(store
+                        ->ScanAll(1,
+                                  [&](const RecordedEvent& e) {
+                                    ++seen;
+                                    bytes += e.data.size();
+                                    return true;
+                                  })
+                        .ok());
       const double seconds = Seconds(Clock::now() - start);
       TRANCHE_CHECK(seen == events && bytes > 0);
       best_store = std::max(best_store, seen / seconds);
@@ -302,8 +305,9 @@ void BenchReplay(const std::string& dir, uint64_t events) {
     tuned.readahead_size = 2 * 1024 * 1024;
     best_raw_tuned = std::max(best_raw_tuned, RawScan(path, events, tuned));
   }
-  std::printf("{\"kind\":\"replay\",\"system\":\"eventstore\",\"events\":%llu,\"events_per_s\":%.0f}\n",
-              static_cast<unsigned long long>(events), best_store);
+  std::printf(
+      "{\"kind\":\"replay\",\"system\":\"eventstore\",\"events\":%llu,\"events_per_s\":%.0f}\n",
+      static_cast<unsigned long long>(events), best_store);
   std::printf(
       "{\"kind\":\"replay\",\"system\":\"raw_rocksdb_iterator\",\"events\":%llu,"
       "\"events_per_s\":%.0f}\n",

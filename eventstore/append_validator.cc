@@ -19,13 +19,15 @@ Status TooLong(const char* reason, const char* what, size_t bytes, size_t max) {
 Status AppendValidator::ValidateStream(const StreamAppend& stream, size_t* bytes) {
   if (stream.stream.empty()) return Status::InvalidArgument("stream_name_empty", "empty stream");
   if (stream.stream.size() > kStreamNameBytesMax) {
-    return TooLong("stream_name_too_long", "stream name", stream.stream.size(), kStreamNameBytesMax);
+    return TooLong("stream_name_too_long", "stream name", stream.stream.size(),
+                   kStreamNameBytesMax);
   }
   // NUL separates the stream from the version in index keys (FORMAT.md).
   if (stream.stream.find('\0') != std::string::npos) {
     return Status::InvalidArgument("stream_name_has_nul", "stream name contains a NUL byte");
   }
-  if (stream.expected.kind == ExpectedVersion::Kind::kExact && stream.expected.version == kNoVersion) {
+  if (stream.expected.kind == ExpectedVersion::Kind::kExact &&
+      stream.expected.version == kNoVersion) {
     return Status::InvalidArgument("expected_version_invalid",
                                    "Exact(kNoVersion) is not a version; use NoStream()");
   }
@@ -42,11 +44,11 @@ Status AppendValidator::ValidateStream(const StreamAppend& stream, size_t* bytes
     }
     if (event.data.size() > kPayloadBytesMax) {
       return Status::ResourceExhausted(
-          "payload_too_large", "payload is " + std::to_string(event.data.size()) +
-                                   " bytes (max " + std::to_string(kPayloadBytesMax) + ")");
+          "payload_too_large", "payload is " + std::to_string(event.data.size()) + " bytes (max " +
+                                   std::to_string(kPayloadBytesMax) + ")");
     }
-    *bytes += kRecordFixedBytes + stream.stream.size() + event.type.size() +
-              event.event_id.size() + event.data.size();
+    *bytes += kRecordFixedBytes + stream.stream.size() + event.type.size() + event.event_id.size() +
+              event.data.size();
   }
   return Status::Ok();
 }
@@ -57,15 +59,15 @@ AppendError AppendValidator::Validate(const AppendRequest& request, size_t* requ
   if (request.command_id.empty()) {
     error.status = Status::InvalidArgument("command_id_empty", "a command id is required");
   } else if (request.command_id.size() > kCommandIdBytesMax) {
-    error.status = TooLong("command_id_too_long", "command id", request.command_id.size(),
-                           kCommandIdBytesMax);
+    error.status =
+        TooLong("command_id_too_long", "command id", request.command_id.size(), kCommandIdBytesMax);
   } else if (request.actor.size() > kActorBytesMax) {
     error.status = TooLong("actor_too_long", "actor", request.actor.size(), kActorBytesMax);
   } else if (request.reason.size() > kReasonBytesMax) {
     error.status = TooLong("reason_too_long", "reason", request.reason.size(), kReasonBytesMax);
   } else if (!request.content_digest.empty() && request.content_digest.size() != kHashBytes) {
-    error.status = Status::InvalidArgument("content_digest_malformed",
-                                           "content digest must be 32 bytes");
+    error.status =
+        Status::InvalidArgument("content_digest_malformed", "content digest must be 32 bytes");
   } else if (request.streams.empty()) {
     error.status = Status::InvalidArgument("no_streams", "an append needs at least one stream");
   }
@@ -78,8 +80,8 @@ AppendError AppendValidator::Validate(const AppendRequest& request, size_t* requ
     error.status = ValidateStream(stream, &bytes);
     if (!error.status.ok()) return error;
     if (!seen.insert(stream.stream).second) {
-      error.status = Status::InvalidArgument("stream_repeated",
-                                             "stream " + stream.stream + " appears twice");
+      error.status =
+          Status::InvalidArgument("stream_repeated", "stream " + stream.stream + " appears twice");
       return error;
     }
     event_count += stream.events.size();
@@ -90,9 +92,9 @@ AppendError AppendValidator::Validate(const AppendRequest& request, size_t* requ
         "too_many_events", std::to_string(event_count) + " events in one append (max " +
                                std::to_string(kEventsPerAppendMax) + ")");
   } else if (bytes > kAppendBytesMax) {
-    error.status = Status::ResourceExhausted(
-        "append_too_large", "append is " + std::to_string(bytes) + " bytes (max " +
-                                std::to_string(kAppendBytesMax) + ")");
+    error.status = Status::ResourceExhausted("append_too_large",
+                                             "append is " + std::to_string(bytes) + " bytes (max " +
+                                                 std::to_string(kAppendBytesMax) + ")");
   }
   *request_bytes = bytes;
   return error;

@@ -144,8 +144,8 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
   const uint64_t first = head.position + 1;
   const uint64_t last = staged.next_position - 1;
   if (last >= first) {
-    const Head new_head{last, std::string(reinterpret_cast<const char*>(staged.hash.data()),
-                                          kHashBytes)};
+    const Head new_head{last,
+                        std::string(reinterpret_cast<const char*>(staged.hash.data()), kHashBytes)};
     batch_.Put(database_->meta(), kMetaHeadKey, EncodeHead(new_head));
     Status status = before_write_for_test_ ? before_write_for_test_() : Status::Ok();
     if (status.ok()) {
@@ -155,8 +155,8 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
     }
     if (!status.ok()) {
       const Status failed = Status::IOError(
-          "writer_failed", "a durable write failed, the store takes no more appends: " +
-                               status.ToString());
+          "writer_failed",
+          "a durable write failed, the store takes no more appends: " + status.ToString());
       {
         std::lock_guard<std::mutex> lock(mutex_);
         sticky_error_ = failed;
@@ -194,9 +194,9 @@ AppendWriter::Decision AppendWriter::FindDuplicate(const std::vector<Pending>& p
   Decision decision;
   *found = true;
   auto reused = [&decision, &pending] {
-    decision.error.status = Status::AlreadyExists(
-        "command_id_reused", "command id " + pending.request.command_id +
-                                 " was already used for different content");
+    decision.error.status =
+        Status::AlreadyExists("command_id_reused", "command id " + pending.request.command_id +
+                                                       " was already used for different content");
   };
   auto earlier = group.command_index.find(pending.request.command_id);
   if (earlier != group.command_index.end()) {
@@ -217,8 +217,8 @@ AppendWriter::Decision AppendWriter::FindDuplicate(const std::vector<Pending>& p
     return decision;
   }
   CommandEntry entry;
-  decision.error.status = rocks.ok() ? DecodeCommandEntry(value, &entry)
-                                     : FromRocks(rocks, "command lookup");
+  decision.error.status =
+      rocks.ok() ? DecodeCommandEntry(value, &entry) : FromRocks(rocks, "command lookup");
   if (!decision.error.status.ok()) return decision;
   if (entry.digest != pending.digest) {
     reused();
@@ -268,11 +268,11 @@ AppendWriter::Decision AppendWriter::Stage(const std::vector<Pending>& pendings,
       const std::string wanted = expected.kind == ExpectedVersion::Kind::kNoStream
                                      ? std::string("no stream")
                                      : VersionText(expected.version);
-      decision.error = AppendError{
-          Status::Conflict("wrong_expected_version",
-                           "stream " + stream.stream + " is at version " +
-                               VersionText(*current) + ", expected " + wanted),
-          stream.stream, *current};
+      decision.error =
+          AppendError{Status::Conflict("wrong_expected_version",
+                                       "stream " + stream.stream + " is at version " +
+                                           VersionText(*current) + ", expected " + wanted),
+                      stream.stream, *current};
       return decision;
     }
     current_versions.push_back(*current);
@@ -304,8 +304,8 @@ void AppendWriter::StageRecords(const Pending& pending,
         event_id_ = request.command_id + "#" + std::to_string(event_index);
         event_id = &event_id_;
       }
-      const RecordFields fields{position,      version,      recorded_at_us, event.schema,
-                                stream.stream, event.type,   *event_id,      request.command_id,
+      const RecordFields fields{position,      version,        recorded_at_us, event.schema,
+                                stream.stream, event.type,     *event_id,      request.command_id,
                                 request.actor, request.reason, event.data};
       EncodeRecord(fields, group->hash.data(), &sha_, &record_);
       std::memcpy(group->hash.data(), StoredHash(record_).data(), kHashBytes);

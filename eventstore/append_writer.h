@@ -13,6 +13,8 @@
 // outlive the writer; Stop before destroying them.
 #pragma once
 
+#include <rocksdb/write_batch.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -22,8 +24,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <rocksdb/write_batch.h>
 
 #include "eventstore/database.h"
 #include "eventstore/event_reader.h"
@@ -62,16 +62,16 @@ class AppendWriter {
   };
   // What the write path decided for one append of the group.
   struct Decision {
-    AppendError error;           // Non-ok: fails alone, nothing staged.
-    AppendResult result;         // Valid when staged or duplicate.
-    bool staged = false;         // Its records are in the batch.
+    AppendError error;               // Non-ok: fails alone, nothing staged.
+    AppendResult result;             // Valid when staged or duplicate.
+    bool staged = false;             // Its records are in the batch.
     size_t duplicate_of = SIZE_MAX;  // Index of an earlier append in the group.
   };
   // Writer-thread state of the group being built.
   struct Group {
     uint64_t next_position = 0;
     HashBytes hash{};
-    std::unordered_map<std::string, uint64_t> versions;        // Stream → staged version.
+    std::unordered_map<std::string, uint64_t> versions;          // Stream → staged version.
     std::unordered_map<std::string_view, size_t> command_index;  // Command id → append.
     std::vector<std::string> records;  // Kept only while someone subscribes.
     bool keep_records = false;

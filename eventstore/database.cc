@@ -1,10 +1,10 @@
 // Opening RocksDB with the event store's column families.
 #include "eventstore/database.h"
 
-#include <vector>
-
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+
+#include <vector>
 
 #include "core/check.h"
 #include "eventstore/record_format.h"
@@ -39,8 +39,8 @@ rocksdb::ColumnFamilyOptions Database::MakeColumnFamilyOptions() {
   return options;
 }
 
-StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                   bool create_if_missing, bool read_only) {
+StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool create_if_missing,
+                                                   bool read_only) {
   const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions();
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},

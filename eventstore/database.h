@@ -4,10 +4,10 @@
 // Open, by the writer, the readers and Verify; RocksDB itself is thread-safe.
 #pragma once
 
+#include <rocksdb/db.h>
+
 #include <memory>
 #include <string>
-
-#include <rocksdb/db.h>
 
 #include "core/status.h"
 

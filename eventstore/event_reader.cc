@@ -19,8 +19,8 @@ Status BrokenLink(uint64_t position) {
 
 Status EventReader::DecodeAt(std::string_view key, std::string_view value, RecordedEvent* out) {
   if (key.size() != kPositionKeyBytes) {
-    return Status::DataLoss("event_key_malformed", "event key of " + std::to_string(key.size()) +
-                                                       " bytes");
+    return Status::DataLoss("event_key_malformed",
+                            "event key of " + std::to_string(key.size()) + " bytes");
   }
   const uint64_t position = ReadBigEndian64(key.data());
   Status status = DecodeRecord(value, out);
@@ -128,14 +128,14 @@ Status EventReader::ReadStream(const std::string& stream, uint64_t from_version,
     const std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
     uint64_t position = 0;
-    Status status = DecodeStreamEntry(std::string_view(it->value().data(), it->value().size()),
-                                      &position);
+    Status status =
+        DecodeStreamEntry(std::string_view(it->value().data(), it->value().size()), &position);
     if (!status.ok()) return status;
     RecordedEvent& event = out->emplace_back();
     status = ReadEvent(position, &event);
     if (status.code() == StatusCode::kNotFound) {
-      return Status::DataLoss("dangling_stream_index", stream + " points at missing position " +
-                                                           std::to_string(position));
+      return Status::DataLoss("dangling_stream_index",
+                              stream + " points at missing position " + std::to_string(position));
     }
     if (!status.ok()) return status;
     const uint64_t version = ReadBigEndian64(key.data() + prefix.size());

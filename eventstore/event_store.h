@@ -107,7 +107,7 @@ struct AppendError {
 class AppendOutcome {
  public:
   AppendOutcome(AppendResult result) : result_(std::move(result)) {}  // NOLINT
-  AppendOutcome(AppendError error) : error_(std::move(error)) {}     // NOLINT
+  AppendOutcome(AppendError error) : error_(std::move(error)) {}      // NOLINT
   bool ok() const { return error_.status.ok(); }
   const Status& status() const { return error_.status; }
   const AppendError& error() const { return error_; }
@@ -219,8 +219,8 @@ class EventStore {
   virtual Status ScanAll(uint64_t from, const EventCallback& visit) const = 0;
   virtual Status ReadStreamForward(const std::string& stream, uint64_t from_version, size_t limit,
                                    std::vector<RecordedEvent>* out) const = 0;
-  virtual Status ReadStreamBackward(const std::string& stream, uint64_t from_version,
-                                    size_t limit, std::vector<RecordedEvent>* out) const = 0;
+  virtual Status ReadStreamBackward(const std::string& stream, uint64_t from_version, size_t limit,
+                                    std::vector<RecordedEvent>* out) const = 0;
   // The stream's last version, or kNoVersion.
   virtual StatusOr<uint64_t> StreamVersion(const std::string& stream) const = 0;
   // The stored result of a command id, if it was ever appended.

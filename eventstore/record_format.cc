@@ -250,8 +250,8 @@ std::string EncodeHead(const Head& head) {
 
 Status DecodeHead(std::string_view bytes, Head* out) {
   if (bytes.size() != kHeadEntryBytes) {
-    return Status::DataLoss("head_malformed", "head entry is " + std::to_string(bytes.size()) +
-                                                  " bytes");
+    return Status::DataLoss("head_malformed",
+                            "head entry is " + std::to_string(bytes.size()) + " bytes");
   }
   out->position = ReadLittleEndian64(bytes.data());
   out->hash.assign(bytes.data() + 8, kHashBytes);

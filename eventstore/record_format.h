@@ -35,7 +35,8 @@ inline constexpr char kMetaReservedPrefix[] = "store.";
 
 inline constexpr size_t kPositionKeyBytes = 8;
 // prev_hash + fixed fields + the seven length prefixes + hash.
-inline constexpr size_t kRecordFixedBytes = kHashBytes + 1 + 8 + 8 + 8 + 4 + 5 * 2 + 2 * 4 + kHashBytes;
+inline constexpr size_t kRecordFixedBytes =
+    kHashBytes + 1 + 8 + 8 + 8 + 4 + 5 * 2 + 2 * 4 + kHashBytes;
 inline constexpr size_t kCommandEntryBytes = 1 + 8 + 4 + kHashBytes;
 inline constexpr size_t kHeadEntryBytes = 8 + kHashBytes;
 

@@ -2,10 +2,10 @@
 // writer, reader, hub and verifier.
 #include "eventstore/rocks_event_store.h"
 
+#include <rocksdb/utilities/checkpoint.h>
+
 #include <future>
 #include <mutex>
-
-#include <rocksdb/utilities/checkpoint.h>
 
 #include "core/check.h"
 #include "eventstore/record_format.h"
@@ -36,17 +36,17 @@ Status RocksEventStore::CheckFormat(Database* database) {
       database->db()->Get(rocksdb::ReadOptions(), database->meta(), kMetaFormatKey, &format);
   if (rocks.ok()) {
     if (format == kStoreFormatVersion) return Status::Ok();
-    return Status::FailedPrecondition("store_format_unsupported",
-                                      "store format " + format + ", this build reads " +
-                                          kStoreFormatVersion);
+    return Status::FailedPrecondition(
+        "store_format_unsupported",
+        "store format " + format + ", this build reads " + kStoreFormatVersion);
   }
   if (!rocks.IsNotFound()) return FromRocks(rocks, "read format");
   if (database->read_only()) return Status::Ok();  // An empty store; nothing to mark.
   rocksdb::WriteOptions write;
   write.sync = true;
-  return FromRocks(database->db()->Put(write, database->meta(), kMetaFormatKey,
-                                       kStoreFormatVersion),
-                   "write format");
+  return FromRocks(
+      database->db()->Put(write, database->meta(), kMetaFormatKey, kStoreFormatVersion),
+      "write format");
 }
 
 StatusOr<Head> RocksEventStore::CheckHead(Database* database) {
@@ -98,9 +98,9 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
   std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
   if (closed_) return done(AppendOutcome(AppendError{Closed(), "", kNoVersion}));
   if (!writer_) {
-    return done(AppendOutcome(AppendError{
-        Status::FailedPrecondition("store_read_only", "the store was opened read-only"), "",
-        kNoVersion}));
+    return done(AppendOutcome(
+        AppendError{Status::FailedPrecondition("store_read_only", "the store was opened read-only"),
+                    "", kNoVersion}));
   }
   writer_->Submit(std::move(request), std::move(done));
 }
@@ -189,17 +189,15 @@ Status RocksEventStore::PutMeta(const std::string& key, const std::string& value
     return Status::FailedPrecondition("store_read_only", "the store was opened read-only");
   }
   if (key.empty() || key.size() > kMetaKeyBytesMax) {
-    return Status::InvalidArgument("meta_key_invalid", "meta keys are 1.." +
-                                                           std::to_string(kMetaKeyBytesMax) +
-                                                           " bytes");
+    return Status::InvalidArgument(
+        "meta_key_invalid", "meta keys are 1.." + std::to_string(kMetaKeyBytesMax) + " bytes");
   }
   if (key.starts_with(kMetaReservedPrefix)) {
     return Status::InvalidArgument("meta_key_reserved", "keys starting with store. are reserved");
   }
   if (value.size() > kMetaValueBytesMax) {
-    return Status::ResourceExhausted("meta_value_too_large", "meta value of " +
-                                                                 std::to_string(value.size()) +
-                                                                 " bytes");
+    return Status::ResourceExhausted("meta_value_too_large",
+                                     "meta value of " + std::to_string(value.size()) + " bytes");
   }
   rocksdb::WriteOptions write;
   write.sync = true;
@@ -210,8 +208,8 @@ StatusOr<std::string> RocksEventStore::GetMeta(const std::string& key) const {
   std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
   if (closed_) return Closed();
   std::string value;
-  rocksdb::Status rocks = database_->db()->Get(rocksdb::ReadOptions(), database_->meta(), key,
-                                               &value);
+  rocksdb::Status rocks =
+      database_->db()->Get(rocksdb::ReadOptions(), database_->meta(), key, &value);
   if (rocks.IsNotFound()) return Status::NotFound("meta_key_not_found", "no meta key " + key);
   if (!rocks.ok()) return FromRocks(rocks, "get meta");
   return value;

@@ -31,8 +31,8 @@ SubscriptionHub::~SubscriptionHub() { StopAll(); }
 
 std::unique_ptr<Subscription> SubscriptionHub::Subscribe(uint64_t from, ReadFilter filter,
                                                          EventStore::EventCallback callback) {
-  auto subscriber = std::make_shared<Subscriber>(this, reader_, from, std::move(filter),
-                                                 std::move(callback));
+  auto subscriber =
+      std::make_shared<Subscriber>(this, reader_, from, std::move(filter), std::move(callback));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopped_) {

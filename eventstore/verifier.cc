@@ -68,9 +68,9 @@ bool Verifier::CheckRecord(std::string_view key, std::string_view value, Walk* w
   }
   const uint64_t position = ReadBigEndian64(key.data());
   if (position != expected) {
-    return Fail(report, expected, "missing_event",
-                "expected position " + std::to_string(expected) + ", found " +
-                    std::to_string(position));
+    return Fail(
+        report, expected, "missing_event",
+        "expected position " + std::to_string(expected) + ", found " + std::to_string(position));
   }
   RecordedEvent& event = walk->event;
   Status status = DecodeRecord(value, &event);
@@ -94,8 +94,9 @@ bool Verifier::CheckRecord(std::string_view key, std::string_view value, Walk* w
   }
   version_it->second = event.version;
   std::string index_value;
-  rocksdb::Status rocks = database_->db()->Get(walk->read_options, database_->streams(),
-                                               StreamKey(event.stream, event.version), &index_value);
+  rocksdb::Status rocks =
+      database_->db()->Get(walk->read_options, database_->streams(),
+                           StreamKey(event.stream, event.version), &index_value);
   if (rocks.IsNotFound()) {
     return Fail(report, position, "missing_stream_index",
                 "no index entry for " + event.stream + "@" + std::to_string(event.version));
@@ -125,8 +126,8 @@ bool Verifier::CheckCommandRun(Walk* walk, VerifyReport* report) const {
   if (walk->run_count == 0) return true;
   const uint64_t first = walk->run_first_position;
   std::string value;
-  rocksdb::Status rocks = database_->db()->Get(walk->read_options, database_->commands(),
-                                               walk->run_command_id, &value);
+  rocksdb::Status rocks =
+      database_->db()->Get(walk->read_options, database_->commands(), walk->run_command_id, &value);
   if (rocks.IsNotFound()) {
     return Fail(report, first, "missing_command_index",
                 "no command entry for " + walk->run_command_id);
@@ -174,9 +175,9 @@ bool Verifier::CheckStreamIndexCount(const Walk& walk, VerifyReport* report) con
     uint64_t position = 0;
     const bool parsed =
         ParseStreamKey(std::string_view(it->key().data(), it->key().size()), &stream, &version) &&
-        DecodeStreamEntry(std::string_view(it->value().data(), it->value().size()), &position)
-            .ok();
-    auto last = parsed ? walk.stream_versions.find(std::string(stream)) : walk.stream_versions.end();
+        DecodeStreamEntry(std::string_view(it->value().data(), it->value().size()), &position).ok();
+    auto last =
+        parsed ? walk.stream_versions.find(std::string(stream)) : walk.stream_versions.end();
     if (last == walk.stream_versions.end() || version > last->second) {
       return Fail(report, std::max<uint64_t>(position, 1), "dangling_stream_index",
                   "stream index entry " + std::string(stream) + "@" + std::to_string(version) +

@@ -9,10 +9,10 @@
 // Threads: Run may be called from any thread; the Database must outlive it.
 #pragma once
 
+#include <rocksdb/db.h>
+
 #include <cstdint>
 #include <string>
-
-#include <rocksdb/db.h>
 
 #include "eventstore/database.h"
 #include "eventstore/event_store.h"

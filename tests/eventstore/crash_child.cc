@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
         AppendRequest request;
         request.command_id = testing::CrashCommandId(round, sequence);
         request.actor = "crash-child";
-        request.streams.push_back({"crash-" + std::to_string(t), ExpectedVersion::Any(),
+        request.streams.push_back({"crash-" + std::to_string(t),
+                                   ExpectedVersion::Any(),
                                    {{"Tick", 1, "", testing::CrashPayload(round, sequence)}}});
         AppendOutcome outcome = store->Append(std::move(request));
         if (!outcome.ok()) _exit(4);

@@ -1,7 +1,7 @@
 // Appends, reads, limits, read-only opening and the sticky writer error.
-#include <atomic>
-
 #include <gtest/gtest.h>
+
+#include <atomic>
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/test_store.h"
@@ -40,10 +40,11 @@ TEST(EventStoreAppend, OneAppendSpansStreamsAtomicallyAndChainsHashes) {
   request.actor = "programme-manager";
   request.reason = "panel decision";
   request.recorded_at_us = 1'250'000'000'000'000;
-  request.streams.push_back({"programme-hiec", ExpectedVersion::Any(),
+  request.streams.push_back({"programme-hiec",
+                             ExpectedVersion::Any(),
                              {{"EnvelopeUsed", 2, "", "a"}, {"EnvelopeUsed", 2, "", "b"}}});
-  request.streams.push_back({"cluster-wessex", ExpectedVersion::NoStream(),
-                             {{"BidAwarded", 1, "event-x", "c"}}});
+  request.streams.push_back(
+      {"cluster-wessex", ExpectedVersion::NoStream(), {{"BidAwarded", 1, "event-x", "c"}}});
   AppendOutcome outcome = store->Append(request);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome.result().first_position, 1u);
@@ -97,8 +98,9 @@ TEST(EventStoreAppend, BrokenLimitsAreClearErrorsThatWriteNothing) {
                    "stream_name_empty"});
   cases.push_back({OneEvent("c", std::string(kStreamNameBytesMax + 1, 's'), ExpectedVersion::Any()),
                    StatusCode::kInvalidArgument, "stream_name_too_long"});
-  cases.push_back({OneEvent("c", "s", ExpectedVersion::Any(), std::string(kPayloadBytesMax + 1, 'x')),
-                   StatusCode::kResourceExhausted, "payload_too_large"});
+  cases.push_back(
+      {OneEvent("c", "s", ExpectedVersion::Any(), std::string(kPayloadBytesMax + 1, 'x')),
+       StatusCode::kResourceExhausted, "payload_too_large"});
   cases.push_back({OneEvent("", "s", ExpectedVersion::Any()), StatusCode::kInvalidArgument,
                    "command_id_empty"});
   cases.push_back({OneEvent(std::string(kCommandIdBytesMax + 1, 'c'), "s", ExpectedVersion::Any()),
@@ -110,7 +112,8 @@ TEST(EventStoreAppend, BrokenLimitsAreClearErrorsThatWriteNothing) {
   AppendRequest many = OneEvent("c", "s", ExpectedVersion::Any());
   many.streams[0].events.resize(kEventsPerAppendMax + 1, many.streams[0].events[0]);
   cases.push_back({many, StatusCode::kResourceExhausted, "too_many_events"});
-  AppendRequest big = OneEvent("c", "s", ExpectedVersion::Any(), std::string(kPayloadBytesMax, 'x'));
+  AppendRequest big =
+      OneEvent("c", "s", ExpectedVersion::Any(), std::string(kPayloadBytesMax, 'x'));
   big.streams[0].events.resize(kAppendBytesMax / kPayloadBytesMax + 1, big.streams[0].events[0]);
   cases.push_back({big, StatusCode::kResourceExhausted, "append_too_large"});
   AppendRequest repeated = OneEvent("c", "s", ExpectedVersion::Any());
@@ -147,9 +150,12 @@ TEST(EventStoreAppend, StreamsReadForwardAndBackward) {
   auto store = OpenOrDie(dir.path());
   for (int i = 0; i < 10; ++i) {
     // Interleave two streams so stream reads must use the index.
-    ASSERT_TRUE(store->Append(OneEvent("a" + std::to_string(i), "s-a", ExpectedVersion::Any(),
-                                       std::to_string(i))).ok());
-    ASSERT_TRUE(store->Append(OneEvent("b" + std::to_string(i), "s-ab", ExpectedVersion::Any())).ok());
+    ASSERT_TRUE(store
+                    ->Append(OneEvent("a" + std::to_string(i), "s-a", ExpectedVersion::Any(),
+                                      std::to_string(i)))
+                    .ok());
+    ASSERT_TRUE(
+        store->Append(OneEvent("b" + std::to_string(i), "s-ab", ExpectedVersion::Any())).ok());
   }
   std::vector<RecordedEvent> forward;
   ASSERT_TRUE(store->ReadStreamForward("s-a", 3, 4, &forward).ok());

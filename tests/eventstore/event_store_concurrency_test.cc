@@ -1,4 +1,6 @@
 // Many submitters at once: optimistic concurrency, group commit, idempotency.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -6,8 +8,6 @@
 #include <random>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/test_store.h"
@@ -131,8 +131,10 @@ TEST(EventStoreIdempotency, AReplayedCommandIdReturnsTheOriginalPositionsAndWrit
 TEST(EventStoreIdempotency, AReusedCommandIdWithDifferentContentIsRejected) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
-  ASSERT_TRUE(store->Append(OneEvent("cmd-1", "cluster-a", ExpectedVersion::Any(), "pay 100")).ok());
-  AppendOutcome other = store->Append(OneEvent("cmd-1", "cluster-a", ExpectedVersion::Any(), "pay 999"));
+  ASSERT_TRUE(
+      store->Append(OneEvent("cmd-1", "cluster-a", ExpectedVersion::Any(), "pay 100")).ok());
+  AppendOutcome other =
+      store->Append(OneEvent("cmd-1", "cluster-a", ExpectedVersion::Any(), "pay 999"));
   EXPECT_EQ(other.status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(other.status().reason(), "command_id_reused");
   EXPECT_EQ(store->GetHead().position, 1u);

@@ -2,21 +2,20 @@
 // parent kills it with SIGKILL at a random moment and checks that every
 // acknowledged event survived, intact, and that Verify passes.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/crash_protocol.h"
@@ -49,8 +48,8 @@ TEST(EventStoreCrash, EveryAcknowledgedAppendSurvivesSigkillAndVerifyPasses) {
     std::string round_text = std::to_string(round);
     std::string fd_text = std::to_string(fds[1]);
     char child_path[] = TRANCHE_CRASH_CHILD_PATH;
-    char* argv[] = {child_path, const_cast<char*>(path.c_str()), round_text.data(),
-                    fd_text.data(), nullptr};
+    char* argv[] = {child_path, const_cast<char*>(path.c_str()), round_text.data(), fd_text.data(),
+                    nullptr};
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {

@@ -1,11 +1,11 @@
 // Subscriptions: catch-up, then live, with no gap and no duplicate.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/test_store.h"
@@ -31,9 +31,8 @@ class Collector {
   }
   bool WaitFor(uint64_t position) {
     std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::seconds(60), [&] {
-      return !positions_.empty() && positions_.back() >= position;
-    });
+    return changed_.wait_for(lock, std::chrono::seconds(60),
+                             [&] { return !positions_.empty() && positions_.back() >= position; });
   }
   std::vector<uint64_t> positions() {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -22,8 +22,9 @@ class EventStoreVerify : public ::testing::Test {
   void SetUp() override {
     auto store = OpenOrDie(dir_.path());
     for (uint64_t i = 0; i < kEvents; ++i) {
-      ASSERT_TRUE(store->Append(OneEvent("c" + std::to_string(i), "s-" + std::to_string(i % 3),
-                                         ExpectedVersion::Any(), "payload-" + std::to_string(i)))
+      ASSERT_TRUE(store
+                      ->Append(OneEvent("c" + std::to_string(i), "s-" + std::to_string(i % 3),
+                                        ExpectedVersion::Any(), "payload-" + std::to_string(i)))
                       .ok());
     }
     ASSERT_TRUE(store->Verify().ok);

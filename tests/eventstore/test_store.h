@@ -2,12 +2,12 @@
 // builders for append requests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "eventstore/event_store.h"
 
