@@ -105,32 +105,23 @@ nlohmann::json NextCommand(uint64_t i, const std::vector<std::string>& clusters,
   }
   if (kind < 14) {
     *name = "reverse-tranche";
-    return {{"command_id", id},
-            {"cluster_id", cluster},
-            {"payment_reference", reference},
-            {"reason", "entered twice"}};
+    return {{"command_id", id}, {"cluster_id", cluster},
+            {"payment_reference", reference}, {"reason", "entered twice"}};
   }
   if (kind < 19) {
     const std::string organisation = "Bench Organisation " + std::to_string(i / 40 % 50);
     if (kind < 17) {
       *name = "add-member";
-      return {{"command_id", id},
-              {"cluster_id", cluster},
-              {"name", organisation},
-              {"sector", "industry"},
-              {"joined_on", "2010-02-01"}};
+      return {{"command_id", id}, {"cluster_id", cluster}, {"name", organisation},
+              {"sector", "industry"}, {"joined_on", "2010-02-01"}};
     }
     *name = "remove-member";
-    return {{"command_id", id},
-            {"cluster_id", cluster},
+    return {{"command_id", id}, {"cluster_id", cluster},
             {"organisation_id", core::DeriveOrganisationId(organisation)},
-            {"left_on", "2010-09-01"},
-            {"reason", "left the partnership"}};
+            {"left_on", "2010-09-01"}, {"reason", "left the partnership"}};
   }
   *name = "amend-award";
-  return {{"command_id", id},
-          {"cluster_id", cluster},
-          {"financial_year", "2010/11"},
+  return {{"command_id", id}, {"cluster_id", cluster}, {"financial_year", "2010/11"},
           {"amount_pence", 50'000'000 + static_cast<int64_t>(rng() % 1'000'000)},
           {"reason", "re-profiled"}};
 }
@@ -184,17 +175,10 @@ struct Latencies {
   void Add(double value) { ms.push_back(value); }
   nlohmann::json Summary(const std::string& query) {
     std::sort(ms.begin(), ms.end());
-    auto at = [&](double p) {
-      return ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
-    };
-    return {{"kind", "as_of"},
-            {"query", query},
-            {"samples", ms.size()},
-            {"ms_p50", at(0.50)},
-            {"ms_p99", at(0.99)},
-            {"ms_max", ms.back()},
-            {"target_ms", kAsOfTargetMs},
-            {"met", ms.back() <= kAsOfTargetMs}};
+    auto at = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))]; };
+    return {{"kind", "as_of"},      {"query", query},          {"samples", ms.size()},
+            {"ms_p50", at(0.50)},   {"ms_p99", at(0.99)},      {"ms_max", ms.back()},
+            {"target_ms", kAsOfTargetMs}, {"met", ms.back() <= kAsOfTargetMs}};
   }
 };
 
@@ -246,14 +230,10 @@ int Main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (arg == "--events")
-      options.events = std::stoull(value());
-    else if (arg == "--queries")
-      options.queries = std::stoi(value());
-    else if (arg == "--dir")
-      options.dir = value();
-    else if (arg == "--keep")
-      options.keep = true;
+    if (arg == "--events") options.events = std::stoull(value());
+    else if (arg == "--queries") options.queries = std::stoi(value());
+    else if (arg == "--dir") options.dir = value();
+    else if (arg == "--keep") options.keep = true;
     else {
       std::fprintf(stderr, "usage: asof_bench [--events N] [--queries N] [--dir DIR] [--keep]\n");
       return 2;

@@ -57,14 +57,12 @@ int Fail(const std::string& message) {
 
 int TokenAdd(const Args& args) {
   const std::string data_dir = args.Get("data"), name = args.Get("name");
-  if (data_dir.empty() || name.empty())
-    return Fail("token add needs --data DIR --name NAME --role ROLE");
+  if (data_dir.empty() || name.empty()) return Fail("token add needs --data DIR --name NAME --role ROLE");
   if (!api::IsValidTokenName(name)) return Fail("name must be 1-64 of A-Z a-z 0-9 . _ @ -");
   RoleSet roles;
   for (const auto& role_name : args.GetAll("role")) {
     auto role = api::ParseRole(role_name);
-    if (!role)
-      return Fail("unknown role " + role_name + " (finance, programme, auditor, viewer, admin)");
+    if (!role) return Fail("unknown role " + role_name + " (finance, programme, auditor, viewer, admin)");
     roles.Add(*role);
   }
   if (roles.empty()) return Fail("token add needs at least one --role");
