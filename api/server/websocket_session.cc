@@ -238,7 +238,11 @@ void WebSocketSession::OnWrite(beast::error_code ec, size_t) {
   written_position_ = queue_.front().covered_position;
   queue_.pop_front();
   context_->metrics.websocket_messages_sent.Increment();
-  if (mode_ == Mode::kClosing || mode_ == Mode::kClosed) return;
+  if (mode_ == Mode::kClosing) {
+    StartClose();
+    return;
+  }
+  if (mode_ == Mode::kClosed) return;
   DoWrite();
   if (mode_ == Mode::kCatchUp && !catch_up_posted_) PumpCatchUp();
 }
@@ -270,24 +274,33 @@ void WebSocketSession::OnTimer(beast::error_code ec) {
   ArmTimer();
 }
 
-uint64_t WebSocketSession::ResumePosition() const {
-  // The client gets everything written before the close frame: the message in
-  // flight, if any, and all before it.
-  if (writing_ && !queue_.empty()) return queue_.front().covered_position + 1;
-  return written_position_ + 1;
-}
+uint64_t WebSocketSession::ResumePosition() const { return written_position_ + 1; }
 
 void WebSocketSession::CloseWith(websocket::close_code code, const std::string& label,
                                  const std::string& reason_prefix) {
   if (mode_ == Mode::kClosing || mode_ == Mode::kClosed) return;
   mode_ = Mode::kClosing;
   close_label_ = label;
+  close_code_ = code;
+  close_reason_prefix_ = reason_prefix;
   closing_since_ = Clock::now();
   while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
-  const uint64_t resume = ResumePosition();
   context_->Log({{"level", "info"}, {"msg", "websocket_closing"}, {"reason", label},
+                 {"remote", remote_}});
+  // The close frame names the resume position, so it waits for the message in
+  // flight: only a completed write says what the client will have. (Beast may
+  // abandon a write that had not begun when a close starts.) If that write
+  // never completes, OnTimer cuts the connection after the close timeout.
+  if (!writing_) StartClose();
+}
+
+void WebSocketSession::StartClose() {
+  if (close_started_) return;
+  close_started_ = true;
+  const uint64_t resume = ResumePosition();
+  context_->Log({{"level", "info"}, {"msg", "websocket_close_sent"}, {"reason", close_label_},
                  {"resume_from", resume}, {"remote", remote_}});
-  ws_.async_close(websocket::close_reason(code, reason_prefix + std::to_string(resume)),
+  ws_.async_close(websocket::close_reason(close_code_, close_reason_prefix_ + std::to_string(resume)),
                   [self = shared_from_this()](beast::error_code) {
                     self->Finish(self->close_label_);
                   });

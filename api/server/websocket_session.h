@@ -19,7 +19,8 @@
 //
 // A session whose write has not completed, or that has sent no frame (not even
 // a pong to our pings), for the stall timeout is closed with
-// "stalled; resume from=N". An incoming message over
+// "stalled; resume from=N", N being one past the last message completely
+// written (the close frame follows the message in flight, if any). An incoming message over
 // kWebSocketIncomingBytesMax closes it with 1009.
 //
 // Threads: all members on the session's strand; OnLive/Shutdown any thread.
@@ -85,6 +86,7 @@ class WebSocketSession : public LiveSubscriber,
   void OnTimer(boost::beast::error_code ec);
   void CloseWith(boost::beast::websocket::close_code code, const std::string& label,
                  const std::string& reason_prefix);
+  void StartClose();
   void Finish(const std::string& reason);
   uint64_t ResumePosition() const;
   bool QueueHasRoom() const;
@@ -112,6 +114,9 @@ class WebSocketSession : public LiveSubscriber,
   Clock::time_point last_heard_;  // Last frame from the client (data, pong, ping).
   Clock::time_point closing_since_;
   std::string close_label_;
+  boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
+  std::string close_reason_prefix_;
+  bool close_started_ = false;
   bool finished_ = false;
 };
 

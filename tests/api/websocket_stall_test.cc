@@ -20,7 +20,7 @@ TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowi
     o.websocket_close_timeout = std::chrono::milliseconds(10000);
   });
   constexpr uint64_t kEvents = 2000;
-  const std::string payload(512, 'p');
+  const std::string payload(8 * 1024, 'p');  // 16 MB in all: more than socket buffers hold.
   WsClient stalled(server.port(), "/v1/stream?from=1", kViewerToken, /*receive_buffer_bytes=*/4096);
   ASSERT_TRUE(stalled.connected());
 
@@ -36,7 +36,7 @@ TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowi
     healthy_done = Clock::now();
   });
   const auto write_start = Clock::now();
-  for (uint64_t i = 0; i < kEvents; i += 10) AppendEvents(server.store(), "cluster-a", 10, "X", payload);
+  for (uint64_t i = 0; i < kEvents; i += 20) AppendEvents(server.store(), "cluster-a", 20, "X", payload);
   const auto write_done = Clock::now();
   healthy.join();
   ASSERT_EQ(healthy_positions.size(), kEvents);
