@@ -145,6 +145,7 @@ int Run(const Flags& flags) {
   WaitForStop(signals, authenticator);
   server.Stop();
   (*app)->Drain();
+  (*app).reset();  // Before the server: nothing may answer into its io_context after this.
   store->Close();
   Log({{"level", "info"}, {"msg", "stopped"}, {"status", store->WriterError().ToString()}});
   return 0;
