@@ -106,13 +106,19 @@ int Run(const Flags& flags) {
 
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
-  auto opened = eventstore::EventStore::Open(flags.data_dir + "/events", eventstore::Options{});
+  Metrics metrics;
+  eventstore::Options store_options;
+  store_options.on_group_written = [&metrics](const eventstore::GroupWritten& group) {
+    metrics.RecordCommitGroup(group.appends, group.events,
+                              static_cast<double>(group.sync_write_micros) / 1e6,
+                              group.head_position);
+  };
+  auto opened = eventstore::EventStore::Open(flags.data_dir + "/events", store_options);
   if (!opened.ok()) {
     Log({{"level", "error"}, {"msg", "store_open_failed"}, {"status", opened.status().ToString()}});
     return 1;
   }
   std::unique_ptr<eventstore::EventStore> store = std::move(opened).value();
-  Metrics metrics;
   Authenticator authenticator(TokenFilePath(flags.data_dir));
   if (Status status = authenticator.Reload(); !status.ok()) {
     Log({{"level", "error"}, {"msg", "tokens_unreadable"}, {"status", status.ToString()}});

@@ -24,11 +24,13 @@ std::string VersionText(uint64_t version) {
 }  // namespace
 
 AppendWriter::AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub,
-                           Head head, std::function<Status()> before_write_for_test)
+                           Head head, std::function<Status()> before_write_for_test,
+                           std::function<void(const GroupWritten&)> on_group_written)
     : database_(database),
       reader_(reader),
       hub_(hub),
       before_write_for_test_(std::move(before_write_for_test)),
+      on_group_written_(std::move(on_group_written)),
       head_(std::move(head)) {
   TRANCHE_CHECK(head_.hash.size() == kHashBytes);
   thread_ = std::thread([this] { Run(); });
@@ -148,11 +150,15 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
                         std::string(reinterpret_cast<const char*>(staged.hash.data()), kHashBytes)};
     batch_.Put(database_->meta(), kMetaHeadKey, EncodeHead(new_head));
     Status status = before_write_for_test_ ? before_write_for_test_() : Status::Ok();
+    const auto write_started = std::chrono::steady_clock::now();
     if (status.ok()) {
       rocksdb::WriteOptions options;
       options.sync = true;
       status = FromRocks(database_->db()->Write(options, &batch_), "sync write");
     }
+    const int64_t write_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - write_started)
+                                     .count();
     if (!status.ok()) {
       const Status failed = Status::IOError(
           "writer_failed",
@@ -177,6 +183,11 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
       ++stats_.groups_written;
       stats_.events_written += last - first + 1;
       for (const Decision& decision : decisions) stats_.appends_written += decision.staged;
+    }
+    if (on_group_written_) {
+      GroupWritten written{0, static_cast<size_t>(last - first + 1), write_micros, last};
+      for (const Decision& decision : decisions) written.appends += decision.staged ? 1 : 0;
+      on_group_written_(written);
     }
     hub_->Publish(first, last,
                   staged.keep_records

@@ -40,7 +40,8 @@ inline constexpr size_t kStreamVersionCacheEntriesMax = 100000;
 class AppendWriter {
  public:
   AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub, Head head,
-               std::function<Status()> before_write_for_test);
+               std::function<Status()> before_write_for_test,
+               std::function<void(const GroupWritten&)> on_group_written = nullptr);
   ~AppendWriter();
   AppendWriter(const AppendWriter&) = delete;
   AppendWriter& operator=(const AppendWriter&) = delete;
@@ -93,6 +94,7 @@ class AppendWriter {
   const EventReader* const reader_;
   SubscriptionHub* const hub_;
   const std::function<Status()> before_write_for_test_;
+  const std::function<void(const GroupWritten&)> on_group_written_;
 
   // Writer-thread only.
   Sha256 sha_;

@@ -152,6 +152,17 @@ struct Options {
   // Test hook: when set, called before each WriteBatch is written; a non-ok
   // status is treated as the write's I/O failure.
   std::function<Status()> before_write_for_test;
+  // Called on the writer thread after each durable WriteBatch (for metrics);
+  // must be quick and must not call back into the store.
+  std::function<void(const struct GroupWritten&)> on_group_written;
+};
+
+// One commit group, as reported to Options::on_group_written.
+struct GroupWritten {
+  size_t appends = 0;            // Appends written (not duplicates, not failures).
+  size_t events = 0;             // Events written.
+  int64_t sync_write_micros = 0;  // The WriteBatch with sync = true, fsync included.
+  uint64_t head_position = 0;    // The head after the group.
 };
 
 // Counters of the writer since Open, for metrics and the benchmark.

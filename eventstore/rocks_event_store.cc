@@ -76,7 +76,8 @@ RocksEventStore::RocksEventStore(std::unique_ptr<Database> database, Head head,
   hub_ = std::make_unique<SubscriptionHub>(&reader_, opened_head_.position);
   if (!database_->read_only()) {
     writer_ = std::make_unique<AppendWriter>(database_.get(), &reader_, hub_.get(), opened_head_,
-                                             options.before_write_for_test);
+                                             options.before_write_for_test,
+                                             options.on_group_written);
   }
 }
 

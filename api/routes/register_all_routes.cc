@@ -1,12 +1,15 @@
 // The route table.
 #include "api/routes/register_all_routes.h"
 
+#include "api/routes/domain_routes.h"
+
 namespace tranche::api {
 
 void RegisterAllRoutes(Router& router, const RouteContext& context) {
   RegisterCoreRoutes(router, context);
-  // LEAD: RegisterCommandRoutes(router, context); RegisterStateRoutes(...);
-  // RegisterExportRoutes(...) — then list each in api/openapi.yaml.
+  RegisterCommandRoutes(router, context);
+  RegisterStateRoutes(router, context);
+  RegisterExportRoutes(router, context);
 }
 
 }  // namespace tranche::api

@@ -13,6 +13,10 @@
 #include "api/server/router.h"
 #include "eventstore/event_store.h"
 
+namespace tranche::service {
+class Service;
+}  // namespace tranche::service
+
 namespace tranche::api {
 
 // What route handlers read. Pointers may be null when the router is only
@@ -22,8 +26,7 @@ struct RouteContext {
   Metrics* metrics = nullptr;
   Broadcaster* broadcaster = nullptr;  // Its renderer renders events' data.
   std::string dashboard_dir;           // Static files of GET / and /dashboard/{file}.
-  // LEAD: add the command pipeline and projections here (pointers to
-  // api/service/ objects), and register their routes in RegisterAllRoutes.
+  service::Service* service = nullptr;  // The pipeline and the read model.
 };
 
 // Every route of the API.
