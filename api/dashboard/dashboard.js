@@ -27,6 +27,7 @@
     caughtUp: false,
     ws: null,
     retryMs: 500,
+    retryTimer: null,
     refreshing: false,
     refreshAgain: false,
     refreshTimer: null,
@@ -311,7 +312,7 @@
         setTimeout(scheduleRefresh, 100);
       }
     } catch (e) {
-      if (e instanceof Unauthorized) { forgetToken("The server refused the stored token (" + e.message + ")."); return; }
+      if (e instanceof Unauthorized) { forgetToken("The server refused the token (" + e.message + "); enter a viewer token."); return; }
       showError("Could not load the figures: " + e.message);
     } finally {
       state.refreshing = false;
@@ -371,6 +372,8 @@
   }
 
   function stopStream() {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = null;
     if (state.ws) {
       state.ws.onclose = null;
       state.ws.close();
@@ -379,7 +382,8 @@
   }
 
   function connect() {
-    if (!state.token) return;
+    state.retryTimer = null;
+    if (!state.token || state.ws) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const url = scheme + "://" + location.host + "/v1/stream?from=" + (state.last + 1) +
                 "&access_token=" + encodeURIComponent(state.token);
@@ -413,7 +417,7 @@
       const why = event.reason || "code " + event.code;
       setStatus("off", "reconnecting");
       $("status").title = "connection closed (" + why + "); resuming from " + (state.last + 1);
-      setTimeout(connect, state.retryMs);
+      state.retryTimer = setTimeout(connect, state.retryMs);
       state.retryMs = Math.min(10000, state.retryMs * 2);
       // A refused token closes the socket before it opens; the next fetch
       // tells us why.
@@ -436,6 +440,8 @@
   // ---- start ------------------------------------------------------------
 
   function start() {
+    stopStream();
+    clear($("feed"));
     $("login").hidden = true;
     $("main").hidden = false;
     $("forget").hidden = false;
