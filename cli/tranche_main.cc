@@ -1,153 +1,150 @@
-// tranche: the command-line tool. Subcommands are a table: add one by writing
-// a `int RunX(Args)` function and a row in kCommands (issue 5 adds more).
-//   tranche token add --data DIR --name NAME --role ROLE [--role ROLE...]
-//   tranche token revoke --data DIR --name NAME
-//   tranche token list --data DIR
+// tranche: the command-line client of Tranche. Subcommands are a table
+// (kSubcommands) plus one row per domain command from CommandCatalog; each
+// prints its own --help. Exit codes: cli/exit_code.h and cli/README.md.
 #include <cstdio>
-#include <map>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "api/auth/token_store.h"
-#include "api/server/event_json.h"
+#include "cli/arguments.h"
+#include "cli/command_catalog.h"
+#include "cli/command_runner.h"
+#include "cli/exit_code.h"
+#include "cli/offline_runner.h"
+#include "cli/query_runner.h"
+#include "cli/stream_watcher.h"
+#include "cli/token_runner.h"
 
 namespace tranche::cli {
 namespace {
 
-using api::Role;
-using api::RoleSet;
+constexpr const char* kConnectionHelp =
+    "  --url URL      server (default $TRANCHE_URL, else http://127.0.0.1:8080)\n"
+    "  --token TOKEN  bearer token (default $TRANCHE_TOKEN)\n"
+    "  --json         print JSON instead of tables\n";
 
-// Parsed "--flag value" pairs; repeated flags keep every value.
-struct Args {
-  std::vector<std::string> positional;
-  std::multimap<std::string, std::string> flags;
+constexpr const char* kMomentHelp =
+    "  --as-of T      as known at T: a log position or an RFC 3339 time\n"
+    "                 (2010-03-31T23:59:59Z)\n"
+    "  --effective D  count money paid on or before business date D (YYYY-MM-DD)\n";
 
-  std::string Get(const std::string& name) const {
-    auto it = flags.find(name);
-    return it == flags.end() ? "" : it->second;
-  }
-  std::vector<std::string> GetAll(const std::string& name) const {
-    std::vector<std::string> values;
-    for (auto [it, end] = flags.equal_range(name); it != end; ++it) values.push_back(it->second);
-    return values;
-  }
-};
-
-bool ParseArgs(int argc, char** argv, int first, Args* args) {
-  for (int i = first; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg.starts_with("--")) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "tranche: %s needs a value\n", argv[i]);
-        return false;
-      }
-      args->flags.emplace(std::string(arg.substr(2)), argv[++i]);
-    } else {
-      args->positional.emplace_back(arg);
-    }
-  }
-  return true;
+int Verify(const Arguments& args) {
+  return args.Has("data") ? OfflineRunner::Verify(args) : QueryRunner::Verify(args);
 }
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "tranche: %s\n", message.c_str());
-  return 1;
-}
-
-int TokenAdd(const Args& args) {
-  const std::string data_dir = args.Get("data"), name = args.Get("name");
-  if (data_dir.empty() || name.empty()) return Fail("token add needs --data DIR --name NAME --role ROLE");
-  if (!api::IsValidTokenName(name)) return Fail("name must be 1-64 of A-Z a-z 0-9 . _ @ -");
-  RoleSet roles;
-  for (const auto& role_name : args.GetAll("role")) {
-    auto role = api::ParseRole(role_name);
-    if (!role) return Fail("unknown role " + role_name + " (finance, programme, auditor, viewer, admin)");
-    roles.Add(*role);
-  }
-  if (roles.empty()) return Fail("token add needs at least one --role");
-  const std::string path = api::TokenFilePath(data_dir);
-  auto records = api::ReadTokenFile(path);
-  if (!records.ok()) return Fail(records.status().ToString());
-  for (const auto& record : *records) {
-    if (record.name == name) return Fail("a token named " + name + " exists; revoke it first");
-  }
-  const std::string token = api::NewToken();
-  records->push_back(api::TokenRecord{name, roles, api::HashToken(token),
-                                      api::FormatTimestampUs(std::time(nullptr) * 1'000'000LL)});
-  if (Status status = api::WriteTokenFile(path, *records); !status.ok()) {
-    return Fail(status.ToString());
-  }
-  // The only time the token is shown; the file keeps its hash alone.
-  std::printf("%s\n", token.c_str());
-  std::fprintf(stderr, "tranche: token for %s added; a running tranched picks it up on SIGHUP\n",
-               name.c_str());
-  return 0;
-}
-
-int TokenRevoke(const Args& args) {
-  const std::string data_dir = args.Get("data"), name = args.Get("name");
-  if (data_dir.empty() || name.empty()) return Fail("token revoke needs --data DIR --name NAME");
-  const std::string path = api::TokenFilePath(data_dir);
-  auto records = api::ReadTokenFile(path);
-  if (!records.ok()) return Fail(records.status().ToString());
-  size_t before = records->size();
-  std::erase_if(*records, [&](const api::TokenRecord& record) { return record.name == name; });
-  if (records->size() == before) return Fail("no token named " + name);
-  if (Status status = api::WriteTokenFile(path, *records); !status.ok()) {
-    return Fail(status.ToString());
-  }
-  std::fprintf(stderr, "tranche: token for %s revoked; send tranched SIGHUP\n", name.c_str());
-  return 0;
-}
-
-int TokenList(const Args& args) {
-  if (args.Get("data").empty()) return Fail("token list needs --data DIR");
-  auto records = api::ReadTokenFile(api::TokenFilePath(args.Get("data")));
-  if (!records.ok()) return Fail(records.status().ToString());
-  for (const auto& record : *records) {
-    std::string roles;
-    for (const auto& role : record.roles.Names()) roles += (roles.empty() ? "" : ",") + role;
-    std::printf("%s\t%s\t%s\n", record.name.c_str(), roles.c_str(), record.created_at.c_str());
-  }
-  return 0;
-}
-
-int RunToken(const Args& args) {
-  const std::string verb = args.positional.empty() ? "" : args.positional[0];
-  if (verb == "add") return TokenAdd(args);
-  if (verb == "revoke") return TokenRevoke(args);
-  if (verb == "list") return TokenList(args);
-  return Fail("usage: tranche token add|revoke|list --data DIR ...");
-}
-
-struct Command {
+struct Subcommand {
   const char* name;
-  int (*run)(const Args&);
-  const char* help;
+  int (*run)(const Arguments&);
+  const char* summary;
+  const char* usage;
+  const char* flags;  // Extra help lines; connection flags are added where `online`.
+  bool online;
 };
 
-constexpr Command kCommands[] = {
-    {"token", &RunToken, "token add|revoke|list --data DIR [--name NAME] [--role ROLE...]"},
+const Subcommand kSubcommands[] = {
+    {"programme", &QueryRunner::Programme, "a programme's figures per financial year",
+     "tranche programme [ID] [--as-of T] [--effective D]", kMomentHelp, true},
+    {"clusters", &QueryRunner::Clusters, "every cluster: region, status, awarded, paid",
+     "tranche clusters [--programme ID] [--as-of T] [--effective D]", kMomentHelp, true},
+    {"cluster", &QueryRunner::Cluster, "one cluster: years, members, tranches",
+     "tranche cluster ID [--as-of T] [--effective D]", kMomentHelp, true},
+    {"ledger", &QueryRunner::Ledger, "tranches and reversals with running totals",
+     "tranche ledger [--cluster ID] [--as-of T] [--effective D]", kMomentHelp, true},
+    {"history", &QueryRunner::History, "a cluster's events: actor, time, reason, totals",
+     "tranche history ID", "", true},
+    {"watch", &StreamWatcher::RunFromArguments, "the live event stream; resumes after drops",
+     "tranche watch [--from P] [--cluster ID] [--stream PREFIX] [--type T,...] [--count N]",
+     "  --from P       start at log position P (default: now)\n"
+     "  --cluster ID   only this cluster's events (stream cluster-ID)\n"
+     "  --count N      exit 0 after N events (default: run until interrupted)\n",
+     true},
+    {"verify", &Verify, "check the hash chain and indexes (server, or --data offline)",
+     "tranche verify [--data DIR]",
+     "  --data DIR     verify a data directory directly (read-only; works while\n"
+     "                 tranched runs)\n",
+     true},
+    {"export", &QueryRunner::Export, "the ledger as CSV or a 360Giving package",
+     "tranche export --format csv|360giving [-o FILE] [--cluster ID]",
+     "  --format F     csv (RFC 4180 ledger) or 360giving (JSON data package)\n"
+     "  -o FILE        write to FILE instead of stdout\n",
+     true},
+    {"replay", &OfflineRunner::Replay, "offline: fold a data directory's log, show state",
+     "tranche replay --data DIR [--as-of T] [--effective D] [--cluster ID] [--json]",
+     "  --data DIR     the data directory (opened read-only)\n"
+     "  --cluster ID   show one cluster in full\n"
+     "  --json         JSON: programmes and full cluster views\n",
+     false},
+    {"backup", &OfflineRunner::Backup, "offline: checkpoint a data directory, verify the copy",
+     "tranche backup --data DIR --to DIR2",
+     "  --data DIR     the data directory (may be in use by tranched)\n"
+     "  --to DIR2      new directory for the backup (must not exist or be empty)\n",
+     false},
+    {"token", &TokenRunner::Run, "offline: add, revoke or list bearer tokens",
+     "tranche token add|revoke|list --data DIR [--name NAME] [--role ROLE...]",
+     "  roles: finance, programme, auditor, viewer, admin (repeat --role)\n", false},
 };
 
-int Usage() {
-  std::fprintf(stderr, "usage: tranche <command> ...\n");
-  for (const auto& command : kCommands) std::fprintf(stderr, "  tranche %s\n", command.help);
-  return 2;
+constexpr const char* kExitCodesHelp =
+    "exit codes:\n"
+    "  0  ok (verify: intact)\n"
+    "  1  usage: bad command line, nothing sent\n"
+    "  2  rejected: the server refused (4xx: a domain rule, bad input, token, not\n"
+    "     found, version conflict); printed as \"rejected: <code>: <message>\"\n"
+    "  3  failure: server error (5xx), server unreachable, or a local store could\n"
+    "     not be opened, read or copied\n"
+    "  4  damage: verify found a broken hash chain or index\n";
+
+void PrintMainHelp(std::FILE* out) {
+  std::fprintf(out, "usage: tranche <subcommand> [flags]   (tranche <subcommand> --help)\n\n");
+  std::fprintf(out, "commands (POST /v1/commands/<name>; amounts in pounds, e.g. £125,000.00):\n");
+  for (const CommandSpec& spec : CommandCatalog::All()) {
+    std::fprintf(out, "  %-22s %s\n", spec.name, spec.summary);
+  }
+  std::fprintf(out, "\nqueries and tools:\n");
+  for (const Subcommand& sub : kSubcommands) std::fprintf(out, "  %-22s %s\n", sub.name, sub.summary);
+  std::fprintf(out, "\nconnection (every online subcommand):\n%s\n%s", kConnectionHelp,
+               kExitCodesHelp);
+}
+
+void PrintSubcommandHelp(const Subcommand& sub) {
+  std::printf("usage: %s\n\n%s.\n\n%s%s", sub.usage, sub.summary, sub.flags,
+              sub.online ? kConnectionHelp : "");
 }
 
 }  // namespace
 }  // namespace tranche::cli
 
 int main(int argc, char** argv) {
-  using namespace tranche::cli;
-  if (argc < 2) return Usage();
-  for (const auto& command : kCommands) {
-    if (std::string_view(argv[1]) != command.name) continue;
-    Args args;
-    if (!ParseArgs(argc, argv, 2, &args)) return 2;
-    return command.run(args);
+  using namespace tranche::cli;  // NOLINT
+  if (argc < 2) {
+    PrintMainHelp(stderr);
+    return kExitUsage;
   }
-  return Usage();
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintMainHelp(stdout);
+    return kExitOk;
+  }
+  Arguments args;
+  if (!args.Parse(argc, argv, 2)) {
+    std::fprintf(stderr, "tranche %s: %s\n", argv[1], args.error().c_str());
+    return kExitUsage;
+  }
+  if (const CommandSpec* spec = CommandCatalog::Find(std::string(name))) {
+    if (args.help()) {
+      std::printf("%s", CommandRunner::Help(*spec).c_str());
+      return kExitOk;
+    }
+    return CommandRunner::Run(*spec, args);
+  }
+  for (const Subcommand& sub : kSubcommands) {
+    if (name != sub.name) continue;
+    if (args.help()) {
+      PrintSubcommandHelp(sub);
+      return kExitOk;
+    }
+    return sub.run(args);
+  }
+  std::fprintf(stderr, "tranche: unknown subcommand '%s'\n\n", argv[1]);
+  PrintMainHelp(stderr);
+  return kExitUsage;
 }
