@@ -75,7 +75,8 @@ void ViewPrinter::Programme(const json& view, std::FILE* out) {
                   year.contains("underspend_pence") ? Money(year, "underspend") : "-"});
   }
   table.Print(out);
-  for (const auto& [status, ids] : view.value("clusters_by_status", json::object()).items()) {
+  const json by_status = view.value("clusters_by_status", json::object());
+  for (const auto& [status, ids] : by_status.items()) {
     std::fprintf(out, "clusters %s: %zu\n", status.c_str(), ids.size());
   }
 }
@@ -159,7 +160,8 @@ void ViewPrinter::History(const json& events, std::FILE* out) {
                "NET PAID AFTER"});
   for (const json& e : events) {
     std::string totals;
-    for (const auto& [year, figures] : e.value("net_paid_after", json::object()).items()) {
+    const json after = e.value("net_paid_after", json::object());
+    for (const auto& [year, figures] : after.items()) {
       totals += (totals.empty() ? "" : "; ") + year + " " + Money(figures, "net_paid");
     }
     table.AddRow({Text(e, "position"), Text(e, "version"), Text(e, "recorded_at"), Text(e, "type"),
