@@ -39,14 +39,14 @@ Response ResultResponse(const service::CommandResult& result, const EventRendere
   for (size_t i = 0; i < result.events.size(); ++i) {
     json event = EventToJson(result.events[i], renderer);
     // A fresh result carries what the pipeline wrote; its ids follow the
-    // store's rule and its hashes are read with GET /v1/events.
+    // store's rule and its hashes are read with GET /v1/events. A replay is
+    // read from the log and has hashes: drop them too, so that a retry
+    // answers exactly the original body.
     if (result.events[i].event_id.empty()) {
       event["event_id"] = result.command_id + "#" + std::to_string(i);
     }
-    if (result.events[i].hash.empty()) {
-      event.erase("hash");
-      event.erase("prev_hash");
-    }
+    event.erase("hash");
+    event.erase("prev_hash");
     events.push_back(std::move(event));
   }
   Response response = Response::Json(200, Dump({{"command_id", result.command_id},

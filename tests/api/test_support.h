@@ -47,8 +47,10 @@ class TempDir {
 class TestServer {
  public:
   // `adjust` may change the options (short timeouts) and add routes before start.
+  // `seed_file` is loaded into the empty log, as tranched --seed does.
   explicit TestServer(std::function<void(ServerOptions&)> adjust_options = nullptr,
-                      std::function<void(Router&)> add_routes = nullptr, int threads = 2);
+                      std::function<void(Router&)> add_routes = nullptr, int threads = 2,
+                      std::optional<std::string> seed_file = std::nullopt);
   ~TestServer();
 
   uint16_t port() const { return server_->port(); }
