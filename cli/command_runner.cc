@@ -39,6 +39,18 @@ Status ParseYearAmount(const std::string& flag, const std::string& text, std::st
   return Status::Ok();
 }
 
+// The placeholder shown after a flag in --help.
+const char* MetavarOf(const FieldSpec& field) {
+  const std::string flag = field.flag;
+  if (field.kind == FieldKind::kPounds) return "AMOUNT";
+  if (field.kind != FieldKind::kText) return "YEAR=AMOUNT";
+  if (flag == "year") return "YEAR";
+  if (flag == "cluster" || flag == "programme" || flag == "organisation") return "ID";
+  if (flag.ends_with("-on")) return "DATE";
+  if (flag == "reference") return "REF";
+  return "TEXT";
+}
+
 }  // namespace
 
 StatusOr<json> CommandRunner::BuildBody(const CommandSpec& spec, const Arguments& args) {
@@ -174,9 +186,7 @@ std::string CommandRunner::Help(const CommandSpec& spec) {
     lines += padded + help + "\n";
   };
   for (const FieldSpec& field : spec.fields) {
-    const char* metavar = field.kind == FieldKind::kPounds ? "AMOUNT"
-                          : field.kind == FieldKind::kText ? "VALUE"
-                                                            : "YEAR=AMOUNT";
+    const char* metavar = MetavarOf(field);
     const std::string flag = std::string("--") + field.flag + " " + metavar;
     const bool repeated = field.kind == FieldKind::kYearAmounts ||
                           field.kind == FieldKind::kYearEnvelopes;
