@@ -118,6 +118,13 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     return;
   }
   reading_ = false;
+  if (read_closed_) {
+    // Shutdown closed the socket while this read was completing: no answer
+    // can be sent, so the request must not run (a command would become
+    // durable without an acknowledgement). The client sees a closed
+    // connection and may retry with the same command id.
+    return;
+  }
   Request request = parser_->release();
   if (beast::websocket::is_upgrade(request)) {
     HandleUpgrade(std::move(request));
