@@ -67,7 +67,11 @@ Metrics::Metrics()
                            .Register(*registry)),
       http_requests(BuildCounter().Name("tranche_http_requests_total")
                         .Help("HTTP requests answered, by route pattern and status.")
-                        .Register(*registry)) {}
+                        .Register(*registry)) {
+  // Every close reason exists from the start at zero, so the family is always
+  // exposed and rate() sees the first close of each kind.
+  for (const char* reason : kWebSocketCloseReasons) websocket_closes.Add({{"reason", reason}});
+}
 
 void Metrics::RecordCommand(const std::string& type, const std::string& outcome) {
   commands.Add({{"type", type}, {"outcome", outcome}}).Increment();

@@ -31,6 +31,10 @@
 
 namespace tranche::api {
 
+// The values of websocket_closes_total's `reason` label.
+inline constexpr const char* kWebSocketCloseReasons[] = {
+    "client", "stalled", "shutdown", "store_error", "message_too_big", "error"};
+
 struct Metrics {
   Metrics();
   Metrics(const Metrics&) = delete;

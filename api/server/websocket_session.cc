@@ -320,11 +320,15 @@ void WebSocketSession::Finish(const std::string& reason) {
   mode_ = Mode::kClosed;
   queue_.clear();
   timer_.cancel();
+  // Counted before the socket closes: a client that has seen the end of the
+  // stream then reads metrics that already include this close.
+  if (counted) {
+    context_->broadcaster.Leave(this);
+    context_->metrics.websocket_sessions.Decrement();
+    context_->metrics.RecordWebSocketClose(reason);
+  }
   beast::get_lowest_layer(ws_).close();
   if (!counted) return;
-  context_->broadcaster.Leave(this);
-  context_->metrics.websocket_sessions.Decrement();
-  context_->metrics.RecordWebSocketClose(reason);
   context_->Log({{"level", "info"}, {"msg", "websocket_closed"}, {"reason", reason},
                  {"remote", remote_}});
 }

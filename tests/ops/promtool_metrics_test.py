@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tranche_server import SKIP, TrancheServer  # noqa: E402
@@ -81,9 +82,20 @@ def main():
         server.get_json("/v1/clusters/wessex", viewer)
         server.request("GET", "/no/such/route", viewer)
         websocket_session(server.port, viewer)
-        status, body = server.request("GET", "/metrics", auditor, accept="text/plain")
-        if status != 200:
-            print("FAIL: /metrics answered %d" % status)
+        # Beast ends the TCP connection before the session's read handler sees
+        # the close, so the count may land just after the client saw EOF.
+        client_close = 'tranche_websocket_closes_total{reason="client"} 1'
+        deadline = time.monotonic() + 10
+        while True:
+            status, body = server.request("GET", "/metrics", auditor, accept="text/plain")
+            if status != 200:
+                print("FAIL: /metrics answered %d" % status)
+                return 1
+            if client_close in body.decode() or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        if client_close not in body.decode():
+            print("FAIL: the client's close was not counted: no %r" % client_close)
             return 1
         status, _ = server.request("GET", "/metrics", viewer, accept="text/plain")
         if status != 403:
