@@ -4,7 +4,6 @@
 // moments, and the start-up replay of the whole log. JSON lines on stdout.
 //
 //   asof_bench [--events 1000000] [--queries 200] [--dir DIR] [--keep]
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,7 +12,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -22,39 +20,17 @@
 
 #include "api/service/seed_loader.h"
 #include "api/service/service.h"
+#include "bench/bench_support.h"
 #include "core/json/json_codec.h"
 #include "projections/view_json.h"
 
 namespace tranche::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::MillisSince;
 constexpr double kAsOfTargetMs = 50.0;
 constexpr int kInFlightMax = 2048;
-
-double MillisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-void PrintMachine(const std::string& dir) {
-  std::string cpu = "unknown";
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  utsname names{};
-  uname(&names);
-  nlohmann::json machine = {{"kind", "machine"},
-                            {"cpu_model", cpu},
-                            {"cores", std::thread::hardware_concurrency()},
-                            {"kernel", std::string(names.sysname) + " " + names.release},
-                            {"data_dir", dir}};
-  std::printf("%s\n", machine.dump().c_str());
-  std::fflush(stdout);
-}
 
 // Keeps at most kInFlightMax commands in the pipeline at once.
 class Window {

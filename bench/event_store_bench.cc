@@ -14,7 +14,6 @@
 //    value, against EventStore::ScanAll decoding every record.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,7 +23,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "core/check.h"
 #include "eventstore/database.h"
 #include "eventstore/event_store.h"
@@ -40,119 +39,14 @@
 namespace tranche::eventstore {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::OpenRaw;
+using bench::Percentile;
+using bench::PrintTarget;
+using bench::Seconds;
 constexpr size_t kPayloadBytes = 200;
 constexpr int kReplayRepeats = 3;
 constexpr int kReplayAppendsInFlight = 8;
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
-  }
-  return out + "\"";
-}
-
-void PrintMachine(const std::string& dir) {
-  std::string cpu = "unknown";
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  utsname names{};
-  uname(&names);
-  std::printf(
-      "{\"kind\":\"machine\",\"cpu_model\":%s,\"cores\":%u,\"kernel\":%s,\"data_dir\":%s,"
-      "\"payload_bytes\":%zu}\n",
-      JsonString(cpu).c_str(), std::thread::hardware_concurrency(),
-      JsonString(std::string(names.sysname) + " " + names.release).c_str(), JsonString(dir).c_str(),
-      kPayloadBytes);
-  std::fflush(stdout);
-}
-
-uint64_t Percentile(std::vector<uint32_t>* values, double p) {
-  if (values->empty()) return 0;
-  const size_t index = std::min(values->size() - 1, static_cast<size_t>(p * values->size()));
-  std::nth_element(values->begin(), values->begin() + index, values->end());
-  return (*values)[index];
-}
-
-void PrintRatio(const char* name, double ratio, double target) {
-  std::printf("{\"kind\":\"target\",\"name\":\"%s\",\"ratio\":%.3f,\"target\":%.2f,\"met\":%s}\n",
-              name, ratio, target, ratio >= target ? "true" : "false");
-  std::fflush(stdout);
-}
-
-std::unique_ptr<Database> OpenRaw(const std::string& path, bool read_only) {
-  auto database = Database::Open(path, /*create_if_missing=*/true, read_only);
-  TRANCHE_CHECK_MSG(database.ok(), database.status().ToString().c_str());
-  return std::move(database).value();
-}
-
-struct Entry {
-  rocksdb::ColumnFamilyHandle* family;
-  std::string key;
-  std::string value;
-};
-
-// Everything the store wrote for each position, in position order: the
-// record, its stream index entry and, for a command's first event, the
-// command entry.
-std::vector<std::vector<Entry>> CollectWrittenBytes(const std::string& store_path,
-                                                    Database* target) {
-  auto source = OpenRaw(store_path, /*read_only=*/true);
-  std::vector<std::vector<Entry>> by_position(1);
-  std::unique_ptr<rocksdb::Iterator> it(source->db()->NewIterator({}, source->events()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    by_position.push_back({{target->events(), it->key().ToString(), it->value().ToString()}});
-  }
-  it.reset(source->db()->NewIterator({}, source->streams()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const uint64_t position = ReadLittleEndian64(it->value().data());
-    by_position.at(position).push_back(
-        {target->streams(), it->key().ToString(), it->value().ToString()});
-  }
-  it.reset(source->db()->NewIterator({}, source->commands()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    CommandEntry entry;
-    TRANCHE_CHECK(DecodeCommandEntry(it->value().ToString(), &entry).ok());
-    by_position.at(entry.first_position)
-        .push_back({target->commands(), it->key().ToString(), it->value().ToString()});
-  }
-  return by_position;
-}
-
-// Re-writes the store's bytes into a fresh database, one sync batch per
-// `group_events` positions. Returns events per second.
-double RawBatchedSync(const std::string& store_path, const std::string& raw_path,
-                      size_t group_events, std::vector<uint32_t>* batch_latency_us) {
-  auto raw = OpenRaw(raw_path, false);
-  std::vector<std::vector<Entry>> by_position = CollectWrittenBytes(store_path, raw.get());
-  const size_t events = by_position.size() - 1;
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  rocksdb::WriteBatch batch;
-  const std::string head(kHeadEntryBytes, 'h');
-  const Clock::time_point start = Clock::now();
-  for (size_t first = 1; first <= events; first += group_events) {
-    const Clock::time_point batch_start = Clock::now();
-    batch.Clear();
-    for (size_t p = first; p < first + group_events && p <= events; ++p) {
-      for (const Entry& entry : by_position[p]) batch.Put(entry.family, entry.key, entry.value);
-    }
-    batch.Put(raw->meta(), kMetaHeadKey, head);
-    TRANCHE_CHECK(raw->db()->Write(options, &batch).ok());
-    batch_latency_us->push_back(static_cast<uint32_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - batch_start).count()));
-  }
-  return events / Seconds(Clock::now() - start);
-}
 
 // `submitters` threads append one-event commands for `seconds`; returns the
 // store's appends per second. Prints the store and raw figures.
@@ -208,17 +102,17 @@ void BenchAppends(const std::string& dir, int submitters, double seconds) {
   std::fflush(stdout);
 
   const size_t group = std::max<size_t>(1, static_cast<size_t>(events_per_fsync + 0.5));
-  std::vector<uint32_t> batch_latency;
-  const double raw_per_s = RawBatchedSync(path, path + "-raw", group, &batch_latency);
+  bench::RawSyncResult raw = bench::RawBatchedSync(path, path + "-raw", 1, group);
   std::printf(
       "{\"kind\":\"append\",\"system\":\"raw_rocksdb_batched_sync\",\"submitters\":%d,"
       "\"events_per_batch\":%zu,\"events_per_s\":%.0f,\"batch_latency_us_p50\":%llu,"
       "\"batch_latency_us_p99\":%llu}\n",
-      submitters, group, raw_per_s,
-      static_cast<unsigned long long>(Percentile(&batch_latency, 0.50)),
-      static_cast<unsigned long long>(Percentile(&batch_latency, 0.99)));
+      submitters, group, raw.events_per_s,
+      static_cast<unsigned long long>(Percentile(&raw.batch_latency_us, 0.50)),
+      static_cast<unsigned long long>(Percentile(&raw.batch_latency_us, 0.99)));
   const std::string name = "append_" + std::to_string(submitters) + "_submitters_vs_raw";
-  PrintRatio(name.c_str(), appends_per_s / raw_per_s, submitters == 64 ? 0.60 : 0.0);
+  PrintTarget(name, appends_per_s / raw.events_per_s, submitters == 64 ? 0.60 : 0.0, true,
+              "ratio");
 }
 
 void BuildReplayStore(const std::string& path, uint64_t events) {
@@ -316,8 +210,9 @@ void BenchReplay(const std::string& dir, uint64_t events) {
       "{\"kind\":\"replay\",\"system\":\"raw_rocksdb_iterator_store_read_options\","
       "\"events\":%llu,\"events_per_s\":%.0f}\n",
       static_cast<unsigned long long>(events), best_raw_tuned);
-  PrintRatio("replay_vs_raw_scan", best_store / best_raw, 0.80);
-  PrintRatio("replay_vs_raw_scan_same_read_options", best_store / best_raw_tuned, 0.0);
+  PrintTarget("replay_vs_raw_scan", best_store / best_raw, 0.80, true, "ratio");
+  PrintTarget("replay_vs_raw_scan_same_read_options", best_store / best_raw_tuned, 0.0, true,
+              "ratio");
 }
 
 }  // namespace
@@ -341,13 +236,9 @@ int main(int argc, char** argv) {
     }
   }
   const bool own_dir = dir.empty();
-  if (own_dir) {
-    char pattern[] = "/tmp/tranche-bench-XXXXXX";
-    TRANCHE_CHECK(mkdtemp(pattern) != nullptr);
-    dir = pattern;
-  }
+  if (own_dir) dir = tranche::bench::MakeTempDir("bench");
   std::filesystem::create_directories(dir);
-  tranche::eventstore::PrintMachine(dir);
+  tranche::bench::PrintMachine(dir);
   for (int submitters : {1, 16, 64}) tranche::eventstore::BenchAppends(dir, submitters, seconds);
   tranche::eventstore::BenchReplay(dir, replay_events);
   if (own_dir) std::filesystem::remove_all(dir);

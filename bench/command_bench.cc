@@ -1,0 +1,232 @@
+// Command benchmark: durable record-tranche commands through the whole
+// in-process command path (queue → decide against the write model → append
+// → group commit with fsync → projections → reply), from 1, 64 and 256
+// concurrent submitters, beside raw RocksDB sync batches of the same bytes
+// written in the same run. Prints JSON lines.
+//
+//   command_bench [--seconds S] [--dir DIR] [--submitters 1,64,256]
+//
+// A submitter is a client with one command outstanding: it sends the next
+// only when the previous one's reply (positions, after the fsync) has come
+// back. One driver thread plays every submitter, so 256 submitters do not
+// mean 256 OS threads competing for the machine's cores; the reply
+// callback only hands the submitter back to the driver. Latency is from
+// Submit to the reply.
+//
+// The raw baseline re-writes the very keys and values the store wrote during
+// the timed run into a fresh database, one sync WriteBatch per group of the
+// size the store achieved (bench_support.h).
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "api/service/seed_loader.h"
+#include "api/service/service.h"
+#include "bench/bench_support.h"
+#include "core/check.h"
+#include "core/commands.h"
+#include "core/date.h"
+#include "core/financial_year.h"
+#include "eventstore/event_store.h"
+
+namespace tranche::bench {
+namespace {
+
+constexpr double kCommandsPerSecondMin = 100'000;
+constexpr double kRawRatioMin = 0.60;
+constexpr double kP99MillisMax64 = 3.0;
+
+struct Options {
+  double seconds = 3;
+  std::string dir;
+  std::vector<int> submitters = {1, 64, 256};
+  std::string seed_file = "ops/seed/hiec-2009.json";
+};
+
+// Completed submitters, handed from reply callbacks to the driver.
+class Completions {
+ public:
+  void Push(int submitter, bool accepted) {
+    std::lock_guard lock(mutex_);
+    done_.push_back(submitter);
+    if (!accepted) ++refused_;
+    changed_.notify_one();
+  }
+  // Moves every completed submitter into `out`; waits for at least one.
+  void Take(std::vector<int>* out) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !done_.empty(); });
+    out->swap(done_);
+    done_.clear();
+  }
+  int64_t refused() {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<int> done_;
+  int64_t refused_ = 0;
+};
+
+core::CommandEnvelope RecordTranche(const std::string& cluster, uint64_t n) {
+  static const core::FinancialYear kYear = core::FinancialYear::Parse("2009/10").value();
+  static const core::Date kPaidOn = core::ParseDate("2010-02-15").value();
+  core::CommandEnvelope envelope;
+  envelope.name = "record-tranche";
+  envelope.command_id = "bench-" + std::to_string(n);
+  envelope.actor = "bench";
+  envelope.body = core::RecordTranche{cluster, kYear, core::Pence(1), kPaidOn,
+                                      "DH-BENCH-" + std::to_string(n)};
+  return envelope;
+}
+
+void RunSubmitters(const Options& options, int submitters) {
+  const std::string path = options.dir + "/commands-" + std::to_string(submitters);
+  uint64_t first_position = 0;
+  uint64_t commands = 0;
+  double elapsed = 0;
+  eventstore::WriterStats before, after;
+  std::vector<uint32_t> latency_us;
+  int64_t refused = 0;
+  {
+    auto store = eventstore::EventStore::Open(path, {});
+    TRANCHE_CHECK_MSG(store.ok(), store.status().ToString().c_str());
+    auto service = service::Service::Open(**store, {});
+    TRANCHE_CHECK(service.ok());
+    auto seeded = service::LoadSeed((*service)->pipeline(), options.seed_file);
+    TRANCHE_CHECK_MSG(seeded.ok(), seeded.status().ToString().c_str());
+    std::vector<std::string> clusters;
+    for (const auto& view : (*service)->read_model().Clusters("hiec", {UINT64_MAX, {}})) {
+      clusters.push_back(view.id);
+    }
+    first_position = (*store)->GetHead().position + 1;
+    before = (*store)->GetWriterStats();
+
+    Completions completions;
+    std::vector<Clock::time_point> sent(submitters);
+    auto submit = [&](int s) {
+      const uint64_t n = commands++;
+      sent[s] = Clock::now();
+      (*service)->pipeline().Submit(
+          RecordTranche(clusters[n % clusters.size()], n),
+          [&completions, s](service::CommandOutcome outcome) {
+            completions.Push(s, outcome.result.has_value());
+          });
+    };
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                                   std::chrono::duration<double>(options.seconds));
+    for (int s = 0; s < submitters; ++s) submit(s);
+    int outstanding = submitters;
+    std::vector<int> done;
+    while (outstanding > 0) {
+      completions.Take(&done);
+      const Clock::time_point now = Clock::now();
+      for (int s : done) {
+        latency_us.push_back(static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - sent[s]).count()));
+        if (now < deadline) {
+          submit(s);
+        } else {
+          --outstanding;
+        }
+      }
+    }
+    elapsed = Seconds(Clock::now() - start);
+    after = (*store)->GetWriterStats();
+    refused = completions.refused();
+    (*service)->Stop();
+    (*store)->Close();
+  }
+  TRANCHE_CHECK_MSG(refused == 0, "a benchmark command was refused");
+  const uint64_t groups = after.groups_written - before.groups_written;
+  const uint64_t events = after.events_written - before.events_written;
+  const double per_s = commands / elapsed;
+  const double events_per_fsync = static_cast<double>(events) / std::max<uint64_t>(groups, 1);
+  const double p50_ms = Percentile(&latency_us, 0.50) / 1000.0;
+  const double p99_ms = Percentile(&latency_us, 0.99) / 1000.0;
+  nlohmann::json line = {{"kind", "commands"},
+                         {"system", "tranche_pipeline"},
+                         {"command", "record-tranche"},
+                         {"submitters", submitters},
+                         {"commands", commands},
+                         {"seconds", elapsed},
+                         {"commands_per_s", std::round(per_s)},
+                         {"fsyncs", groups},
+                         {"events_per_fsync", events_per_fsync},
+                         {"latency_ms_p50", p50_ms},
+                         {"latency_ms_p99", p99_ms}};
+  std::printf("%s\n", line.dump().c_str());
+  std::fflush(stdout);
+
+  const size_t group = std::max<size_t>(1, static_cast<size_t>(events_per_fsync + 0.5));
+  RawSyncResult raw = RawBatchedSync(path, path + "-raw", first_position, group);
+  const double raw_p99_ms = Percentile(&raw.batch_latency_us, 0.99) / 1000.0;
+  nlohmann::json raw_line = {{"kind", "commands"},
+                             {"system", "raw_rocksdb_batched_sync"},
+                             {"submitters", submitters},
+                             {"events", raw.events},
+                             {"events_per_batch", group},
+                             {"events_per_s", std::round(raw.events_per_s)},
+                             {"batch_latency_ms_p99", raw_p99_ms}};
+  std::printf("%s\n", raw_line.dump().c_str());
+  std::fflush(stdout);
+
+  const std::string prefix = "commands_" + std::to_string(submitters) + "_submitters";
+  if (submitters == 1) {
+    // One submitter: one fsync per command, and no slower than raw single syncs.
+    PrintTarget(prefix + "_events_per_fsync", events_per_fsync, 1.0, false, "events");
+    PrintTarget(prefix + "_vs_raw", per_s / raw.events_per_s, 1.0 - 0.05, true, "ratio");
+    return;
+  }
+  PrintTarget(prefix + "_per_s", per_s, kCommandsPerSecondMin, true, "commands/s");
+  PrintTarget(prefix + "_vs_raw", per_s / raw.events_per_s, kRawRatioMin, true, "ratio");
+  if (submitters == 64) PrintTarget(prefix + "_p99", p99_ms, kP99MillisMax64, false, "ms");
+}
+
+std::vector<int> ParseList(const std::string& text) {
+  std::vector<int> values;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoi(item));
+  return values;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (arg == "--seconds") options.seconds = std::stod(value());
+    else if (arg == "--dir") options.dir = value();
+    else if (arg == "--submitters") options.submitters = ParseList(value());
+    else if (arg == "--seed") options.seed_file = value();
+    else {
+      std::fprintf(stderr,
+                   "usage: command_bench [--seconds S] [--dir DIR] [--submitters 1,64,256] "
+                   "[--seed FILE]\n");
+      return 2;
+    }
+  }
+  const bool own_dir = options.dir.empty();
+  if (own_dir) options.dir = MakeTempDir("command-bench");
+  std::filesystem::create_directories(options.dir);
+  PrintMachine(options.dir);
+  for (int submitters : options.submitters) RunSubmitters(options, submitters);
+  if (own_dir) std::filesystem::remove_all(options.dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace tranche::bench
+
+int main(int argc, char** argv) { return tranche::bench::Main(argc, argv); }
