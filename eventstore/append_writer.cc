@@ -33,6 +33,7 @@ AppendWriter::AppendWriter(Database* database, const EventReader* reader, Subscr
       on_group_written_(std::move(on_group_written)),
       head_(std::move(head)) {
   TRANCHE_CHECK(head_.hash.size() == kHashBytes);
+  completer_ = std::thread([this] { RunCompletions(); });
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -90,11 +91,43 @@ void AppendWriter::Stop() {
     queued_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
+  if (completer_.joinable()) completer_.join();
 }
 
 void AppendWriter::Run() {
   std::vector<Pending> group;
   while (TakeGroup(&group)) WriteGroup(&group);
+  std::lock_guard<std::mutex> lock(completion_mutex_);
+  writer_done_ = true;
+  completion_changed_.notify_all();
+}
+
+// Hands a decided (and, when anything was staged, written) group to the
+// completion thread, which tells its callers in group order. The writer goes
+// straight on to the next group's fsync meanwhile. Waits while
+// kCompletionGroupsMax groups are already waiting, so a slow callback slows
+// the writer instead of growing memory.
+void AppendWriter::Complete(std::vector<Pending>* group, std::vector<Decision>* decisions) {
+  std::unique_lock<std::mutex> lock(completion_mutex_);
+  completion_changed_.wait(lock, [this] { return completions_.size() < kCompletionGroupsMax; });
+  completions_.push_back(Completion{std::move(*group), std::move(*decisions)});
+  group->clear();
+  completion_changed_.notify_all();
+}
+
+void AppendWriter::RunCompletions() {
+  for (;;) {
+    Completion completion;
+    {
+      std::unique_lock<std::mutex> lock(completion_mutex_);
+      completion_changed_.wait(lock, [this] { return writer_done_ || !completions_.empty(); });
+      if (completions_.empty()) return;  // The writer has stopped and all is told.
+      completion = std::move(completions_.front());
+      completions_.pop_front();
+      completion_changed_.notify_all();
+    }
+    Finish(&completion.group, &completion.decisions);
+  }
 }
 
 bool AppendWriter::TakeGroup(std::vector<Pending>* group) {
@@ -126,13 +159,14 @@ bool AppendWriter::TakeGroup(std::vector<Pending>* group) {
 //    entries and the new head, written with sync = true. RocksDB applies a
 //    batch atomically, so readers and a crash see all of it or none of it.
 // 4. Only after that write returned ok do the head, the subscribers and the
-//    callers learn of the new positions.
+//    callers learn of the new positions; the callers on the completion
+//    thread, so their callbacks overlap the next group's fsync.
 void AppendWriter::WriteGroup(std::vector<Pending>* group) {
   std::vector<Decision> decisions(group->size());
   const Status sticky = sticky_error();
   if (!sticky.ok()) {
     for (Decision& decision : decisions) decision.error.status = sticky;
-    Finish(group, &decisions);
+    Complete(group, &decisions);
     return;
   }
   const Head head = this->head();
@@ -170,7 +204,7 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
       for (Decision& decision : decisions) {
         if (decision.error.status.ok()) decision.error.status = failed;
       }
-      Finish(group, &decisions);
+      Complete(group, &decisions);
       return;
     }
     for (const auto& [stream, version] : staged.versions) {
@@ -194,7 +228,7 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
                       ? std::make_shared<const std::vector<std::string>>(std::move(staged.records))
                       : nullptr);
   }
-  Finish(group, &decisions);
+  Complete(group, &decisions);
 }
 
 AppendWriter::Decision AppendWriter::FindDuplicate(const std::vector<Pending>& pendings,

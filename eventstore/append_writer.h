@@ -8,8 +8,13 @@
 // write fails, the error is sticky: every later append fails with it, because
 // after a failed fsync we can no longer tell what is on disk.
 //
+// The writer hands each written group to a completion thread, which runs the
+// callbacks in group order (so in position order) while the writer already
+// stages and syncs the next group: callbacks cost no time on the fsync path.
+//
 // Threads: Submit, head and sticky_error from any thread; callbacks run on
-// the writer thread. The Database, EventReader and SubscriptionHub must
+// the completion thread, one at a time, in position order (a refusal before
+// queueing runs on the submitting thread). The Database, EventReader and SubscriptionHub must
 // outlive the writer; Stop before destroying them.
 #pragma once
 
@@ -36,6 +41,8 @@ namespace tranche::eventstore {
 // The writer caches stream heads it has seen; past this many it forgets them
 // all (the streams column family is the truth; the cache only saves seeks).
 inline constexpr size_t kStreamVersionCacheEntriesMax = 100000;
+// Written groups waiting for their callbacks; beyond this the writer waits.
+inline constexpr size_t kCompletionGroupsMax = 64;
 
 class AppendWriter {
  public:
@@ -88,6 +95,8 @@ class AppendWriter {
   StatusOr<uint64_t> CurrentVersion(const std::string& stream, const Group& group);
   void StageRecords(const Pending& pending, const std::vector<uint64_t>& current_versions,
                     Group* group, AppendResult* result);
+  void Complete(std::vector<Pending>* group, std::vector<Decision>* decisions);
+  void RunCompletions();
   void Finish(std::vector<Pending>* group, std::vector<Decision>* decisions);
 
   Database* const database_;
@@ -113,6 +122,17 @@ class AppendWriter {
   Head head_;
   WriterStats stats_;
   std::thread thread_;
+
+  // Written groups on their way to the completion thread.
+  struct Completion {
+    std::vector<Pending> group;
+    std::vector<Decision> decisions;
+  };
+  std::mutex completion_mutex_;
+  std::condition_variable completion_changed_;
+  std::deque<Completion> completions_;  // Guarded by completion_mutex_.
+  bool writer_done_ = false;            // Guarded by completion_mutex_.
+  std::thread completer_;
 };
 
 }  // namespace tranche::eventstore

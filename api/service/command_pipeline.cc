@@ -85,16 +85,16 @@ void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done
 }
 
 void CommandPipeline::DeciderLoop() {
+  std::deque<Queued> batch;  // Everything queued, taken under one lock.
   for (;;) {
-    Queued item;
     {
       std::unique_lock lock(mutex_);
       queue_changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // Stopping, and everything queued was decided.
-      item = std::move(queue_.front());
-      queue_.pop_front();
+      batch.swap(queue_);
     }
-    Process(std::move(item));
+    for (Queued& item : batch) Process(std::move(item));
+    batch.clear();
   }
 }
 

@@ -22,7 +22,7 @@ namespace tranche::service {
 
 struct ServiceOptions {
   // Receives every durable event after start-up, in position order (store's
-  // writer thread). May be empty.
+  // completion thread). May be empty.
   std::function<void(const std::vector<eventstore::RecordedEvent>&)> publish;
   CommandObserver observer;
 };
