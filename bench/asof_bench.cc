@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +31,7 @@ namespace {
 using bench::Clock;
 using bench::MillisSince;
 constexpr double kAsOfTargetMs = 50.0;
+constexpr double kReplayPerSecondMin = 1'000'000;
 constexpr int kInFlightMax = 2048;
 
 // Keeps at most kInFlightMax commands in the pipeline at once.
@@ -234,11 +236,30 @@ int Main(int argc, char** argv) {
   auto started = Clock::now();
   auto service = service::Service::Open(**store, {});
   TRANCHE_CHECK(service.ok());
+  const double replay_seconds = MillisSince(started) / 1000;
+  const uint64_t events = (*service)->replayed_events();
   nlohmann::json replay = {{"kind", "startup_replay"},
-                           {"events", (*service)->replayed_events()},
-                           {"seconds", MillisSince(started) / 1000}};
+                           {"events", events},
+                           {"seconds", replay_seconds},
+                           {"events_per_s", std::round(events / replay_seconds)}};
   std::printf("%s\n", replay.dump().c_str());
   std::fflush(stdout);
+  bench::PrintTarget("startup_replay_events_per_s", events / replay_seconds, kReplayPerSecondMin,
+                     true, "events/s");
+  // Memory: this process after the replay (write model, read model, the
+  // store's caches). Disk: the data directory as the server leaves it.
+  const uint64_t resident = bench::ResidentBytes();
+  const uint64_t disk = bench::DirectoryBytes(options.dir);
+  nlohmann::json footprint = {{"kind", "footprint"},
+                              {"events", events},
+                              {"resident_bytes", resident},
+                              {"resident_bytes_per_event", static_cast<double>(resident) / events},
+                              {"disk_bytes", disk},
+                              {"disk_bytes_per_event", static_cast<double>(disk) / events}};
+  std::printf("%s\n", footprint.dump().c_str());
+  bench::PrintTarget("resident_memory_gib", resident / double(1ull << 30), 1.0, false, "GiB");
+  bench::PrintTarget("disk_bytes_per_event", static_cast<double>(disk) / events, 300, false,
+                     "bytes");
   MeasureQueries(**service, options.queries);
   (*service)->Stop();
   (*store)->Close();

@@ -81,7 +81,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             c.positions.push_back(p);
             TrancheView view{ev.payment_reference, ev.financial_year, ev.amount_pence, ev.paid_on,
                              p, e.recorded_at_us, e.actor, false, 0, ""};
-            c.tranche_by_reference[ev.payment_reference] = c.tranches.size();
+            c.IndexTranche(ev.payment_reference, c.tranches.size());
             c.tranches.push_back(TrancheRecord{std::move(view)});
             AddLedgerRow(e, "tranche", ev.programme_id, ev.cluster_id, ev.financial_year,
                          ev.payment_reference, ev.paid_on, ev.amount_pence);
@@ -89,9 +89,9 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           [&](const core::TrancheReversed& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
-            auto it = c.tranche_by_reference.find(ev.payment_reference);
-            TRANCHE_CHECK_MSG(it != c.tranche_by_reference.end(), "reversal of an unknown tranche");
-            TrancheView& view = c.tranches[it->second].view;
+            internal::TrancheRecord* tranche = c.FindTranche(ev.payment_reference);
+            TRANCHE_CHECK_MSG(tranche != nullptr, "reversal of an unknown tranche");
+            TrancheView& view = tranche->view;
             view.reversed_position = p;
             view.reversal_reason = ev.reason;
             AddLedgerRow(e, "reversal", ev.programme_id, ev.cluster_id, ev.financial_year,

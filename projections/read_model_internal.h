@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -81,7 +82,22 @@ struct ClusterRecord {
   std::vector<StatusStep> statuses;  // First: submitted.
   std::map<FinancialYear, std::vector<AwardStep>> awards;
   std::vector<TrancheRecord> tranches;  // In log order.
-  std::unordered_map<std::string, size_t> tranche_by_reference;
+  // Index into `tranches` by the hash of the payment reference; a lookup
+  // compares the reference itself, so colliding hashes are harmless. Integer
+  // keys keep the hot replay path off string-keyed nodes (bench/README.md).
+  std::unordered_multimap<uint64_t, size_t> tranche_by_reference_hash;
+
+  void IndexTranche(std::string_view reference, size_t index) {
+    tranche_by_reference_hash.emplace(std::hash<std::string_view>{}(reference), index);
+  }
+  TrancheRecord* FindTranche(std::string_view reference) {
+    auto [first, last] =
+        tranche_by_reference_hash.equal_range(std::hash<std::string_view>{}(reference));
+    for (auto it = first; it != last; ++it) {
+      if (tranches[it->second].view.payment_reference == reference) return &tranches[it->second];
+    }
+    return nullptr;
+  }
   std::vector<MemberRecord> members;  // In log order.
   std::unordered_map<std::string, size_t> active_member_by_id;
   std::vector<uint64_t> positions;

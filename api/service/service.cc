@@ -2,6 +2,12 @@
 #include "api/service/service.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/evolve.h"
 
@@ -14,10 +20,72 @@ projections::EventEnvelope EnvelopeOf(const eventstore::RecordedEvent& record) {
                                     record.reason};
 }
 
+namespace {
+
+// Events handed from the scanning thread to the read-model thread.
+struct ReplayBatch {
+  std::vector<projections::EventEnvelope> envelopes;
+  std::vector<core::Event> events;
+};
+constexpr size_t kReplayBatchEvents = 4096;
+constexpr size_t kReplayBatchesInFlightMax = 8;
+
+// A bounded, closable queue of batches between exactly two threads.
+class ReplayChannel {
+ public:
+  void Push(ReplayBatch batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return batches_.size() < kReplayBatchesInFlightMax; });
+    batches_.push_back(std::move(batch));
+    changed_.notify_all();
+  }
+  // False once closed and drained.
+  bool Pop(ReplayBatch* batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return closed_ || !batches_.empty(); });
+    if (batches_.empty()) return false;
+    *batch = std::move(batches_.front());
+    batches_.pop_front();
+    changed_.notify_all();
+    return true;
+  }
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<ReplayBatch> batches_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+// With both models wanted, replay uses two threads: this one scans the log,
+// decodes each event and evolves the write model; a second applies the same
+// events, in the same order, to the read model. The two models share nothing,
+// so start-up takes about the longer of the two folds, not their sum.
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
                  projections::ReadModel* read_model, uint64_t* replayed) {
   uint64_t count = 0;
   Status decode_error;
+  const bool two_threads = state != nullptr && read_model != nullptr;
+  ReplayChannel channel;
+  std::thread applier;
+  if (two_threads) {
+    applier = std::thread([&channel, read_model] {
+      ReplayBatch batch;
+      while (channel.Pop(&batch)) {
+        for (size_t i = 0; i < batch.events.size(); ++i) {
+          read_model->Apply(batch.envelopes[i], batch.events[i]);
+        }
+      }
+    });
+  }
+  ReplayBatch batch;
   Status scan = store.ScanAll(1, [&](const eventstore::RecordedEvent& record) {
     StatusOr<core::Event> event = core::DecodeEvent(record.type, record.schema, record.data);
     if (!event.ok()) {
@@ -27,10 +95,21 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
       return false;
     }
     if (state != nullptr) core::Evolve(*state, record.stream, *event);
-    if (read_model != nullptr) read_model->Apply(EnvelopeOf(record), *event);
+    if (two_threads) {
+      batch.envelopes.push_back(EnvelopeOf(record));
+      batch.events.push_back(std::move(event).value());
+      if (batch.events.size() == kReplayBatchEvents) channel.Push(std::exchange(batch, {}));
+    } else if (read_model != nullptr) {
+      read_model->Apply(EnvelopeOf(record), *event);
+    }
     ++count;
     return true;
   });
+  if (two_threads) {
+    if (!batch.events.empty()) channel.Push(std::move(batch));
+    channel.Close();
+    applier.join();
+  }
   if (replayed != nullptr) *replayed = count;
   if (!scan.ok()) return scan;
   return decode_error;
