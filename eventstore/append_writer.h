@@ -40,7 +40,6 @@ inline constexpr size_t kStreamVersionCacheEntriesMax = 100000;
 class AppendWriter {
  public:
   AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub, Head head,
-               std::function<Status()> before_write_for_test,
                std::function<void(const GroupWritten&)> on_group_written = nullptr);
   ~AppendWriter();
   AppendWriter(const AppendWriter&) = delete;
@@ -93,7 +92,6 @@ class AppendWriter {
   Database* const database_;
   const EventReader* const reader_;
   SubscriptionHub* const hub_;
-  const std::function<Status()> before_write_for_test_;
   const std::function<void(const GroupWritten&)> on_group_written_;
 
   // Writer-thread only.
