@@ -94,7 +94,7 @@ bool Verifier::CheckRecord(std::string_view key, std::string_view value, Walk* w
     return Fail(report, position, "kept_head_mismatch",
                 "the record at " + std::to_string(position) + " has chain hash " +
                     HexOf(event.hash) + ", the kept head says " + HexOf(kept_->hash) +
-                    ": the log was rewritten up to here");
+                    ": the log was rewritten up to here (or the kept head is not from this log)");
   }
   // Stream versions are gap-free from 0, and the index points back here.
   auto [version_it, first_in_stream] = walk->stream_versions.try_emplace(event.stream, kNoVersion);
