@@ -11,6 +11,7 @@
 #include "cli/view_printer.h"
 #include "core/date.h"
 #include "eventstore/event_store.h"
+#include "eventstore/kept_head.h"
 #include "projections/read_model.h"
 #include "projections/view_json.h"
 
@@ -46,26 +47,24 @@ StatusOr<std::unique_ptr<eventstore::EventStore>> OpenReadOnly(const std::string
   return eventstore::EventStore::Open(path, options);
 }
 
-json ReportToJson(const eventstore::VerifyReport& report) {
-  json out = {{"ok", report.ok},
-              {"events_checked", report.events_checked},
-              {"head_position", report.head_position}};
-  if (!report.ok) {
-    out["first_bad_position"] = report.first_bad_position;
-    out["damage"] = report.damage;
-    out["detail"] = report.detail;
-  }
-  return out;
-}
-
-void PrintReport(const std::string& what, const eventstore::VerifyReport& report) {
-  if (report.ok) {
+// The text form of a report, online or offline: its JSON from
+// GET /v1/audit/verify or OfflineRunner::ReportToJson.
+void PrintReport(const std::string& what, const json& report) {
+  const auto count = [&report](const char* key) {
+    return static_cast<unsigned long long>(report.value(key, uint64_t{0}));
+  };
+  if (report.value("ok", false)) {
     std::printf("ok: %s: %llu events checked, head position %llu; hash chain and indexes intact\n",
-                what.c_str(), static_cast<unsigned long long>(report.events_checked),
-                static_cast<unsigned long long>(report.head_position));
+                what.c_str(), count("events_checked"), count("head_position"));
+    if (report.contains("against")) {
+      std::printf("ok: the log still extends the kept head %s\n",
+                  report.value("against", "").c_str());
+    }
+    std::printf("head: %llu:%s\n", count("head_position"), report.value("head_hash", "").c_str());
   } else {
-    std::printf("DAMAGE: %s: %s at position %llu: %s\n", what.c_str(), report.damage.c_str(),
-                static_cast<unsigned long long>(report.first_bad_position), report.detail.c_str());
+    std::printf("DAMAGE: %s: %s at position %llu: %s\n", what.c_str(),
+                report.value("damage", "").c_str(), count("first_bad_position"),
+                report.value("detail", "").c_str());
   }
 }
 
@@ -98,20 +97,75 @@ Status ParseMoment(const Arguments& args, const projections::ReadModel& model,
 
 std::string OfflineRunner::StorePath(const std::string& data_dir) { return data_dir + "/events"; }
 
+json OfflineRunner::ReportToJson(const eventstore::VerifyReport& report,
+                                 const std::optional<eventstore::Head>& kept) {
+  json out = {{"ok", report.ok},
+              {"events_checked", report.events_checked},
+              {"head_position", report.head_position},
+              {"head_hash", eventstore::HexOf(report.head_hash)}};
+  if (kept) out["against"] = eventstore::FormatKeptHead(*kept);
+  if (!report.ok) {
+    out["first_bad_position"] = report.first_bad_position;
+    out["damage"] = report.damage;
+    out["detail"] = report.detail;
+  }
+  return out;
+}
+
+int OfflineRunner::PrintVerifyReport(const Arguments& args, const std::string& what,
+                                     const json& report) {
+  if (args.json()) {
+    std::printf("%s\n", report.dump(2).c_str());
+  } else {
+    PrintReport(what, report);
+  }
+  return report.value("ok", false) ? kExitOk : kExitDamage;
+}
+
+bool OfflineRunner::ParseAgainst(const Arguments& args, std::optional<eventstore::Head>* kept) {
+  std::optional<std::string> text = args.Find("against");
+  if (!text) return true;
+  StatusOr<eventstore::Head> parsed = eventstore::ParseKeptHead(*text);
+  if (!parsed.ok()) {
+    Usage("verify", "--against " + *text + ": " + parsed.status().message());
+    return false;
+  }
+  *kept = std::move(parsed).value();
+  return true;
+}
+
 int OfflineRunner::Verify(const Arguments& args) {
-  if (auto code = CheckFlags("verify", args, {"data"})) return *code;
+  if (auto code = CheckFlags("verify", args, {"data", "against"})) return *code;
+  std::optional<eventstore::Head> kept;
+  if (!ParseAgainst(args, &kept)) return kExitUsage;
   auto store = OpenReadOnly(args.Get("data"));
   if (!store.ok()) {
     std::fprintf(stderr, "tranche verify: %s\n", store.status().ToString().c_str());
     return kExitFailure;
   }
-  const eventstore::VerifyReport report = (*store)->Verify();
-  if (args.json()) {
-    std::printf("%s\n", ReportToJson(report).dump(2).c_str());
-  } else {
-    PrintReport(StorePath(args.Get("data")), report);
+  const eventstore::VerifyReport report =
+      kept ? (*store)->VerifyAgainst(*kept) : (*store)->Verify();
+  return PrintVerifyReport(args, StorePath(args.Get("data")), ReportToJson(report, kept));
+}
+
+int OfflineRunner::Head(const Arguments& args) {
+  if (auto code = CheckFlags("head", args, {"data"})) return *code;
+  auto store = OpenReadOnly(args.Get("data"));
+  if (!store.ok()) {
+    std::fprintf(stderr, "tranche head: %s\n", store.status().ToString().c_str());
+    return kExitFailure;
   }
-  return report.ok ? kExitOk : kExitDamage;
+  const eventstore::Head head = (*store)->GetHead();
+  if (args.json()) {
+    std::printf("%s\n", json({{"position", head.position},
+                              {"hash", eventstore::HexOf(head.hash)},
+                              {"head", eventstore::FormatKeptHead(head)}})
+                            .dump(2)
+                            .c_str());
+  } else {
+    std::printf("%s\n", eventstore::FormatKeptHead(head).c_str());
+  }
+  return kExitOk;
 }
 
 int OfflineRunner::Replay(const Arguments& args) {
@@ -210,7 +264,7 @@ int OfflineRunner::Backup(const Arguments& args) {
     return kExitFailure;
   }
   const eventstore::VerifyReport report = (*copy)->Verify();
-  PrintReport("verify of the copy", report);
+  PrintReport("verify of the copy", ReportToJson(report, std::nullopt));
   (*copy)->Close();
   if (!report.ok) return kExitDamage;
   const std::string tokens = api::TokenFilePath(from);

@@ -6,7 +6,9 @@
 #include <optional>
 
 #include "cli/exit_code.h"
+#include "cli/offline_runner.h"
 #include "cli/server_call.h"
+#include "eventstore/kept_head.h"
 #include "cli/view_printer.h"
 
 namespace tranche::cli {
@@ -176,22 +178,29 @@ int QueryRunner::History(const Arguments& args) {
 
 int QueryRunner::Verify(const Arguments& args) {
   std::optional<ServerCall> call;
-  if (auto code = Prepare("verify", args, {"data"}, 0, 0, &call)) return *code;
+  if (auto code = Prepare("verify", args, {"data", "against"}, 0, 0, &call)) return *code;
+  std::optional<eventstore::Head> kept;
+  if (!OfflineRunner::ParseAgainst(args, &kept)) return kExitUsage;
+  std::string target = "/v1/audit/verify";
+  if (kept) target += "?against=" + UrlEncode(eventstore::FormatKeptHead(*kept));
   json report;
-  if (int code = call->GetJson("/v1/audit/verify", &report); code != kExitOk) return code;
-  const bool ok = report.value("ok", false);
+  if (int code = call->GetJson(target, &report); code != kExitOk) return code;
+  const ServerAddress& server = call->client().address();
+  return OfflineRunner::PrintVerifyReport(args, "http://" + server.host + ":" + server.port,
+                                          report);
+}
+
+int QueryRunner::Head(const Arguments& args) {
+  std::optional<ServerCall> call;
+  if (auto code = Prepare("head", args, {"data"}, 0, 0, &call)) return *code;
+  json head;
+  if (int code = call->GetJson("/v1/audit/head", &head); code != kExitOk) return code;
   if (args.json()) {
-    PrintJson(report);
-  } else if (ok) {
-    std::printf("ok: %llu events checked, head position %llu; hash chain and indexes intact\n",
-                static_cast<unsigned long long>(report.value("events_checked", 0ull)),
-                static_cast<unsigned long long>(report.value("head_position", 0ull)));
+    PrintJson(head);
   } else {
-    std::printf("DAMAGE: %s at position %llu: %s\n", report.value("damage", "").c_str(),
-                static_cast<unsigned long long>(report.value("first_bad_position", 0ull)),
-                report.value("detail", "").c_str());
+    std::printf("%s\n", head.value("head", "").c_str());
   }
-  return ok ? kExitOk : kExitDamage;
+  return kExitOk;
 }
 
 int QueryRunner::Export(const Arguments& args) {

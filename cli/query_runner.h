@@ -1,5 +1,5 @@
 // QueryRunner: the read subcommands that ask the server (programme,
-// clusters, cluster, ledger, history, verify, export).
+// clusters, cluster, ledger, history, verify, head, export).
 //
 // Each returns an exit code (cli/exit_code.h). Thread-safety: stateless.
 #pragma once
@@ -15,8 +15,12 @@ class QueryRunner {
   static int Cluster(const Arguments& args);
   static int Ledger(const Arguments& args);
   static int History(const Arguments& args);
-  // Server verify; `tranche verify --data DIR` goes to OfflineRunner.
+  // Server verify [--against POSITION:HASH]; `tranche verify --data DIR`
+  // goes to OfflineRunner.
   static int Verify(const Arguments& args);
+  // The server's head as POSITION:HASH; `tranche head --data DIR` goes to
+  // OfflineRunner.
+  static int Head(const Arguments& args);
   static int Export(const Arguments& args);
 };
 

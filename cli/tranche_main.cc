@@ -31,6 +31,10 @@ int Verify(const Arguments& args) {
   return args.Has("data") ? OfflineRunner::Verify(args) : QueryRunner::Verify(args);
 }
 
+int Head(const Arguments& args) {
+  return args.Has("data") ? OfflineRunner::Head(args) : QueryRunner::Head(args);
+}
+
 struct Subcommand {
   const char* name;
   int (*run)(const Arguments&);
@@ -58,9 +62,21 @@ const Subcommand kSubcommands[] = {
      "  --count N      exit 0 after N events (default: run until interrupted)\n",
      true},
     {"verify", &Verify, "check the hash chain and indexes (server, or --data offline)",
-     "tranche verify [--data DIR]",
+     "tranche verify [--data DIR] [--against POSITION:HASH]",
      "  --data DIR     verify a data directory directly (read-only; works while\n"
-     "                 tranched runs)\n",
+     "                 tranched runs)\n"
+     "  --against POSITION:HASH\n"
+     "                 also prove the log still extends a head kept earlier (from\n"
+     "                 tranche head): the record at POSITION must still have chain\n"
+     "                 hash HASH; a rewritten log fails with exit 4\n"
+     "                 (kept_head_mismatch, or kept_head_missing when it is shorter)\n",
+     true},
+    {"head", &Head, "the log's head as POSITION:HASH, for an auditor to keep",
+     "tranche head [--data DIR]",
+     "  --data DIR     read a data directory directly (read-only; works while\n"
+     "                 tranched runs)\n"
+     "Keep the printed line; later, tranche verify --against it proves that\n"
+     "nothing up to that position was changed since.\n",
      true},
     {"export", &QueryRunner::Export, "the ledger as CSV or a 360Giving package",
      "tranche export --format csv|360giving [-o FILE] [--cluster ID]",
@@ -91,7 +107,8 @@ constexpr const char* kExitCodesHelp =
     "     found, version conflict); printed as \"rejected: <code>: <message>\"\n"
     "  3  failure: server error (5xx), server unreachable, or a local store could\n"
     "     not be opened, read or copied\n"
-    "  4  damage: verify found a broken hash chain or index\n";
+    "  4  damage: verify found a broken hash chain or index, or (--against) a log\n"
+    "     that no longer extends the kept head\n";
 
 void PrintMainHelp(std::FILE* out) {
   std::fprintf(out, "usage: tranche <subcommand> [flags]   (tranche <subcommand> --help)\n\n");

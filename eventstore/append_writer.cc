@@ -24,12 +24,10 @@ std::string VersionText(uint64_t version) {
 }  // namespace
 
 AppendWriter::AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub,
-                           Head head, std::function<Status()> before_write_for_test,
-                           std::function<void(const GroupWritten&)> on_group_written)
+                           Head head, std::function<void(const GroupWritten&)> on_group_written)
     : database_(database),
       reader_(reader),
       hub_(hub),
-      before_write_for_test_(std::move(before_write_for_test)),
       on_group_written_(std::move(on_group_written)),
       head_(std::move(head)) {
   TRANCHE_CHECK(head_.hash.size() == kHashBytes);
@@ -183,13 +181,10 @@ void AppendWriter::WriteGroup(std::vector<Pending>* group) {
     const Head new_head{last,
                         std::string(reinterpret_cast<const char*>(staged.hash.data()), kHashBytes)};
     batch_.Put(database_->meta(), kMetaHeadKey, EncodeHead(new_head));
-    Status status = before_write_for_test_ ? before_write_for_test_() : Status::Ok();
     const auto write_started = std::chrono::steady_clock::now();
-    if (status.ok()) {
-      rocksdb::WriteOptions options;
-      options.sync = true;
-      status = FromRocks(database_->db()->Write(options, &batch_), "sync write");
-    }
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    const Status status = FromRocks(database_->db()->Write(options, &batch_), "sync write");
     const int64_t write_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now() - write_started)
                                      .count();

@@ -47,7 +47,6 @@ inline constexpr size_t kCompletionGroupsMax = 64;
 class AppendWriter {
  public:
   AppendWriter(Database* database, const EventReader* reader, SubscriptionHub* hub, Head head,
-               std::function<Status()> before_write_for_test,
                std::function<void(const GroupWritten&)> on_group_written = nullptr);
   ~AppendWriter();
   AppendWriter(const AppendWriter&) = delete;
@@ -102,7 +101,6 @@ class AppendWriter {
   Database* const database_;
   const EventReader* const reader_;
   SubscriptionHub* const hub_;
-  const std::function<Status()> before_write_for_test_;
   const std::function<void(const GroupWritten&)> on_group_written_;
 
   // Writer-thread only.

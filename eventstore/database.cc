@@ -39,8 +39,9 @@ rocksdb::ColumnFamilyOptions Database::MakeColumnFamilyOptions() {
   return options;
 }
 
-StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool create_if_missing,
-                                                   bool read_only) {
+StatusOr<std::unique_ptr<Database>> Database::Open(
+    const std::string& path, bool create_if_missing, bool read_only,
+    std::shared_ptr<rocksdb::FileSystem> file_system) {
   const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions();
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
@@ -50,6 +51,11 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool
       {kMetaColumnFamily, cf_options},
   };
   rocksdb::DBOptions db_options = MakeDbOptions(create_if_missing && !read_only);
+  std::unique_ptr<rocksdb::Env> env;
+  if (file_system) {
+    env = rocksdb::NewCompositeEnv(file_system);
+    db_options.env = env.get();
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status status =
@@ -63,6 +69,7 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool
   }
   TRANCHE_CHECK(handles.size() == descriptors.size());
   std::unique_ptr<Database> database(new Database());
+  database->env_ = std::move(env);
   database->db_ = db;
   database->default_ = handles[0];
   database->events_ = handles[1];

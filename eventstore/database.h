@@ -5,6 +5,8 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 
 #include <memory>
 #include <string>
@@ -17,8 +19,11 @@ class Database {
  public:
   // Opens (or creates, when `create_if_missing`) the database at `path`. With
   // `read_only` RocksDB is opened read-only: every write fails there too.
-  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, bool create_if_missing,
-                                                  bool read_only);
+  // `file_system`, when not null, is what RocksDB does its I/O through (a
+  // fault-injecting wrapper in tests); the Database keeps it alive.
+  static StatusOr<std::unique_ptr<Database>> Open(
+      const std::string& path, bool create_if_missing, bool read_only,
+      std::shared_ptr<rocksdb::FileSystem> file_system = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -37,6 +42,9 @@ class Database {
 
  private:
   Database() = default;
+  // The Env over a custom file system; declared first so that it is
+  // destroyed after the DB that uses it.
+  std::unique_ptr<rocksdb::Env> env_;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;

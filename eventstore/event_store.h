@@ -18,6 +18,10 @@
 
 #include "core/status.h"
 
+namespace rocksdb {
+class FileSystem;
+}  // namespace rocksdb
+
 namespace tranche::eventstore {
 
 // Limits. Breaking one is a kInvalidArgument / kResourceExhausted Status that
@@ -149,9 +153,10 @@ struct ReadFilter {
 struct Options {
   bool create_if_missing = true;
   bool read_only = false;  // Opens RocksDB read-only: every write is refused.
-  // Test hook: when set, called before each WriteBatch is written; a non-ok
-  // status is treated as the write's I/O failure.
-  std::function<Status()> before_write_for_test;
+  // The file system RocksDB reads and writes through; null means the
+  // machine's own. Tests pass a wrapper that injects disk faults (a full
+  // disk) underneath RocksDB. Kept alive by the store while it is open.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
   // Called on the writer thread after each durable WriteBatch (for metrics);
   // must be quick and must not call back into the store.
   std::function<void(const struct GroupWritten&)> on_group_written;
@@ -175,10 +180,18 @@ struct WriterStats {
 struct VerifyReport {
   bool ok = true;
   uint64_t events_checked = 0;
+  // The last record that passed every check, and its chain hash (32 bytes;
+  // zeros when none did). When ok, this is the head an auditor may keep.
   uint64_t head_position = 0;
+  std::string head_hash;
   uint64_t first_bad_position = 0;  // 0 when ok.
-  std::string damage;               // Kind of damage: "hash_mismatch", "missing_stream_index", ...
-  std::string detail;               // Human text.
+  // What was found, named (FORMAT.md lists every name): "hash_mismatch",
+  // "chain_broken", "missing_event", "position_mismatch", ... and, when
+  // verifying against a kept head, "kept_head_mismatch" (the record at the
+  // kept position has another hash: the log was rewritten up to there) or
+  // "kept_head_missing" (the log ends before the kept position).
+  std::string damage;
+  std::string detail;  // Human text.
 };
 
 class Subscription {
@@ -248,6 +261,11 @@ class EventStore {
 
   // Walks the whole log; never writes.
   virtual VerifyReport Verify() const = 0;
+  // Verify, and also proves that the log still extends `kept`, a head taken
+  // earlier (GetHead, or a verified report's head): the record at
+  // kept.position must exist and have chain hash kept.hash (32 bytes). A log
+  // rewritten with freshly computed hashes passes Verify but not this.
+  virtual VerifyReport VerifyAgainst(const Head& kept) const = 0;
 
   // Small keyed values in the meta column family (projection checkpoints,
   // snapshots). Keys starting with "store." are reserved for the store.

@@ -20,7 +20,7 @@ Status RocksEventStore::Closed() {
 StatusOr<std::unique_ptr<EventStore>> RocksEventStore::Open(const std::string& path,
                                                             const Options& options) {
   StatusOr<std::unique_ptr<Database>> database =
-      Database::Open(path, options.create_if_missing, options.read_only);
+      Database::Open(path, options.create_if_missing, options.read_only, options.file_system);
   if (!database.ok()) return database.status();
   Status status = CheckFormat(database->get());
   if (!status.ok()) return status;
@@ -76,7 +76,6 @@ RocksEventStore::RocksEventStore(std::unique_ptr<Database> database, Head head,
   hub_ = std::make_unique<SubscriptionHub>(&reader_, opened_head_.position);
   if (!database_->read_only()) {
     writer_ = std::make_unique<AppendWriter>(database_.get(), &reader_, hub_.get(), opened_head_,
-                                             options.before_write_for_test,
                                              options.on_group_written);
   }
 }
@@ -171,7 +170,14 @@ std::unique_ptr<Subscription> RocksEventStore::Subscribe(uint64_t from, ReadFilt
   return hub_->Subscribe(from, std::move(filter), std::move(callback));
 }
 
-VerifyReport RocksEventStore::Verify() const {
+VerifyReport RocksEventStore::Verify() const { return RunVerifier(std::nullopt); }
+
+VerifyReport RocksEventStore::VerifyAgainst(const Head& kept) const {
+  TRANCHE_CHECK(kept.hash.size() == kHashBytes);
+  return RunVerifier(kept);
+}
+
+VerifyReport RocksEventStore::RunVerifier(std::optional<Head> kept) const {
   std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
   if (closed_) {
     VerifyReport report;
@@ -180,7 +186,7 @@ VerifyReport RocksEventStore::Verify() const {
     report.detail = "the event store is closed";
     return report;
   }
-  return Verifier(database_.get()).Run();
+  return Verifier(database_.get(), std::move(kept)).Run();
 }
 
 Status RocksEventStore::PutMeta(const std::string& key, const std::string& value) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -45,6 +46,7 @@ class RocksEventStore final : public EventStore {
   std::unique_ptr<Subscription> Subscribe(uint64_t from, ReadFilter filter,
                                           EventCallback callback) override;
   VerifyReport Verify() const override;
+  VerifyReport VerifyAgainst(const Head& kept) const override;
   Status PutMeta(const std::string& key, const std::string& value) override;
   StatusOr<std::string> GetMeta(const std::string& key) const override;
   Status ListMeta(const std::string& prefix, std::vector<std::string>* keys) const override;
@@ -62,6 +64,7 @@ class RocksEventStore final : public EventStore {
   // The last position a reader may see: the durable head.
   uint64_t VisibleHead() const;
   static Status Closed();
+  VerifyReport RunVerifier(std::optional<Head> kept) const;
 
   mutable std::shared_mutex lifecycle_mutex_;  // Shared: any use; exclusive: Close.
   bool closed_ = false;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "eventstore/event_reader.h"
+#include "eventstore/kept_head.h"
 #include "eventstore/record_format.h"
 
 namespace tranche::eventstore {
@@ -54,8 +55,10 @@ VerifyReport Verifier::Run() const {
   }
   it.reset();
   ok = ok && CheckCommandRun(&walk, &report) && CheckHead(walk, &report) &&
-       CheckStreamIndexCount(walk, &report) && CheckCommandIndexCount(walk, &report);
+       CheckStreamIndexCount(walk, &report) && CheckCommandIndexCount(walk, &report) &&
+       CheckKeptHeadReached(walk, &report);
   report.head_position = walk.expected_position - 1;
+  report.head_hash = walk.previous_hash;
   db->ReleaseSnapshot(snapshot);
   return report;
 }
@@ -84,6 +87,14 @@ bool Verifier::CheckRecord(std::string_view key, std::string_view value, Walk* w
   }
   if (!RecordHashMatches(value, &walk->sha)) {
     return Fail(report, position, "hash_mismatch", "stored hash differs from the recomputed one");
+  }
+  // The chain up to here is intact, so a different hash at the kept position
+  // means positions 1..kept were rewritten and re-hashed since it was kept.
+  if (kept_ && kept_->position == position && event.hash != kept_->hash) {
+    return Fail(report, position, "kept_head_mismatch",
+                "the record at " + std::to_string(position) + " has chain hash " +
+                    HexOf(event.hash) + ", the kept head says " + HexOf(kept_->hash) +
+                    ": the log was rewritten up to here (or the kept head is not from this log)");
   }
   // Stream versions are gap-free from 0, and the index points back here.
   auto [version_it, first_in_stream] = walk->stream_versions.try_emplace(event.stream, kNoVersion);
@@ -159,6 +170,22 @@ bool Verifier::CheckHead(const Walk& walk, VerifyReport* report) const {
     return Fail(report, std::min(head.position, last) + 1, "head_mismatch",
                 "stored head is " + std::to_string(head.position) + ", the log ends at " +
                     std::to_string(last));
+  }
+  return true;
+}
+
+// A log with no damage of its own may still be shorter than the kept head:
+// records were removed from its end and the stored head moved back.
+bool Verifier::CheckKeptHeadReached(const Walk& walk, VerifyReport* report) const {
+  if (!kept_) return true;
+  const uint64_t last = walk.expected_position - 1;
+  if (kept_->position == 0 && kept_->hash != std::string(kHashBytes, '\0')) {
+    return Fail(report, 1, "kept_head_mismatch", "a kept head at position 0 must hash to zeros");
+  }
+  if (kept_->position > last) {
+    return Fail(report, last + 1, "kept_head_missing",
+                "the log ends at " + std::to_string(last) + ", before the kept head at " +
+                    std::to_string(kept_->position) + ": records were removed from its end");
   }
   return true;
 }

@@ -2,6 +2,7 @@
 // stream's plain-HTTP answer and the dashboard's static files.
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "api/routes/register_all_routes.h"
@@ -9,6 +10,7 @@
 #include "api/server/event_json.h"
 #include "api/server/limits.h"
 #include "api/server/websocket_session.h"
+#include "eventstore/kept_head.h"
 
 namespace tranche::api {
 namespace {
@@ -19,11 +21,16 @@ std::string Dump(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Unhealthy once a store write failed: the pipeline then refuses every
+// command with the same code (CommandPipeline), while reads still answer.
 void HandleHealthz(const RouteContext& context, const RequestContext&, Responder responder) {
   Status writer = context.store->WriterError();
   if (!writer.ok()) {
-    responder.Send(ErrorResponse(kHttpServiceUnavailable, "unavailable", "the event store stopped",
-                                 {{"store", writer.ToString()}}));
+    responder.Send(ErrorResponse(
+        kHttpServiceUnavailable, "pipeline_failed",
+        "not taking commands: the event store could not write; reads still answer; restart the "
+        "server once the disk is fixed",
+        {{"store", writer.ToString()}, {"head", context.store->GetHead().position}}));
     return;
   }
   responder.Send(Response::Json(200, Dump({{"status", "ok"},
@@ -84,18 +91,41 @@ void HandleEvents(const RouteContext& context, const RequestContext& request,
                                            {"next", next}})));
 }
 
-void HandleVerify(const RouteContext& context, const RequestContext&, Responder responder) {
+// GET /v1/audit/verify[?against=POSITION:HASH]: the whole chain and every
+// index, and with `against` also that the log still extends a kept head.
+void HandleVerify(const RouteContext& context, const RequestContext& request,
+                  Responder responder) {
+  std::optional<eventstore::Head> kept;
+  if (auto against = request.Query("against")) {
+    StatusOr<eventstore::Head> parsed = eventstore::ParseKeptHead(*against);
+    if (!parsed.ok()) {
+      responder.Send(BadField("against", parsed.status().message()));
+      return;
+    }
+    kept = std::move(parsed).value();
+  }
   // Walks the whole log on this io thread; other threads keep serving.
-  eventstore::VerifyReport report = context.store->Verify();
+  const eventstore::VerifyReport report =
+      kept ? context.store->VerifyAgainst(*kept) : context.store->Verify();
   nlohmann::json body = {{"ok", report.ok},
                          {"events_checked", report.events_checked},
-                         {"head_position", report.head_position}};
+                         {"head_position", report.head_position},
+                         {"head_hash", eventstore::HexOf(report.head_hash)}};
+  if (kept) body["against"] = eventstore::FormatKeptHead(*kept);
   if (!report.ok) {
     body["first_bad_position"] = report.first_bad_position;
     body["damage"] = report.damage;
     body["detail"] = report.detail;
   }
   responder.Send(Response::Json(200, Dump(body)));
+}
+
+// GET /v1/audit/head: the durable head as an auditor keeps it.
+void HandleHead(const RouteContext& context, const RequestContext&, Responder responder) {
+  const eventstore::Head head = context.store->GetHead();
+  responder.Send(Response::Json(200, Dump({{"position", head.position},
+                                           {"hash", eventstore::HexOf(head.hash)},
+                                           {"head", eventstore::FormatKeptHead(head)}})));
 }
 
 void HandleStreamWithoutUpgrade(const RequestContext&, Responder responder) {
@@ -158,6 +188,8 @@ void RegisterCoreRoutes(Router& router, const RouteContext& context) {
              [context](RequestContext r, Responder out) { HandleEvents(context, r, out); });
   router.Add("GET", "/v1/audit/verify", auditors,
              [context](RequestContext r, Responder out) { HandleVerify(context, r, out); });
+  router.Add("GET", "/v1/audit/head", auditors,
+             [context](RequestContext r, Responder out) { HandleHead(context, r, out); });
   router.Add("GET", kStreamRoute, readers, &HandleStreamWithoutUpgrade);
   router.Add("GET", "/", RouteAccess::Public(), [context](RequestContext, Responder out) {
     ServeFile(context, "index.html", out);

@@ -33,7 +33,7 @@ struct RouteContext {
 void RegisterAllRoutes(Router& router, const RouteContext& context);
 
 // The transport's own routes: /healthz, /metrics, /v1/events,
-// /v1/audit/verify, /v1/stream, / and /dashboard/{file}.
+// /v1/audit/verify, /v1/audit/head, /v1/stream, / and /dashboard/{file}.
 void RegisterCoreRoutes(Router& router, const RouteContext& context);
 
 }  // namespace tranche::api

@@ -35,6 +35,17 @@ CommandOutcome RejectionOutcome(core::Rejection rejection) {
   return outcome;
 }
 
+// Every command answered after the store failed: whether its own write failed
+// or it came later, it was not acknowledged, and a retry with the same
+// command id after a restart records it at most once.
+Status Refusal(const Status& failure) {
+  return Status::Unavailable(
+      "pipeline_failed",
+      "not taking commands: the event store could not write (" + failure.ToString() +
+          "); this command was not acknowledged: retry it with the same command_id once the "
+          "disk is fixed and the server restarted");
+}
+
 core::Rejection CommandIdReused(const std::string& command_id) {
   return core::Rejection{std::string(core::rejection::kCommandIdReused),
                          "command id '" + command_id +
@@ -68,8 +79,7 @@ void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done
   {
     std::lock_guard lock(mutex_);
     if (!failure_.ok()) {
-      refusal = Status::Unavailable("pipeline_failed",
-                                    "not taking commands: " + failure_.ToString());
+      refusal = Refusal(failure_);
     } else if (stopping_) {
       refusal = Status::Unavailable("pipeline_stopping", "the server is shutting down");
     } else if (queue_.size() >= kCommandQueueCommandsMax) {
@@ -103,8 +113,7 @@ void CommandPipeline::Process(Queued item) {
   {
     std::unique_lock lock(mutex_);
     if (!failure_.ok()) {
-      Status refusal = Status::Unavailable("pipeline_failed",
-                                           "not taking commands: " + failure_.ToString());
+      Status refusal = Refusal(failure_);
       lock.unlock();
       Finish(item, ErrorOutcome(std::move(refusal)));
       return;
@@ -239,7 +248,7 @@ void CommandPipeline::OnDurable(const std::string& command_id,
     in_flight = std::move(node.mapped());
   }
   if (!outcome.ok()) {
-    const Status& status = outcome.status();
+    Status status = outcome.status();
     if (refused_before_queueing) {
       append_refused_ = true;  // A limit or a full queue: nothing written.
       if (status.code() == StatusCode::kIOError) Fail(status);
@@ -251,6 +260,9 @@ void CommandPipeline::OnDurable(const std::string& command_id,
                         status.ToString().c_str());
       Fail(status);
     }
+    // The disk failed under this command: its caller hears the same refusal
+    // as every command after it, so that one code means "the store stopped".
+    if (status.code() == StatusCode::kIOError) status = Refusal(status);
     for (Queued& waiter : in_flight.waiters) Finish(waiter, ErrorOutcome(status));
   } else {
     const eventstore::AppendResult& appended = outcome.result();

@@ -62,7 +62,9 @@ struct CommandResult {
 
 // Exactly one of: a result, a rejection (the command broke a rule or was
 // malformed: nothing was written), or an error (the pipeline or the store
-// could not take it: kUnavailable, kIOError, kResourceExhausted).
+// could not take it: kUnavailable, kIOError, kResourceExhausted). Once a
+// store write has failed, the command it failed under and every later one
+// get kUnavailable "pipeline_failed", whose message carries the store's error.
 struct CommandOutcome {
   std::optional<CommandResult> result;
   std::optional<core::Rejection> rejection;

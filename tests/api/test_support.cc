@@ -32,16 +32,18 @@ TempDir::~TempDir() {
 
 TestServer::TestServer(std::function<void(ServerOptions&)> adjust_options,
                        std::function<void(Router&)> add_routes, int threads,
-                       std::optional<std::string> seed_file)
-    : authenticator_(TokenFilePath(dir_.path())) {
+                       std::optional<std::string> seed_file, StoreSetup store_setup)
+    : data_dir_(store_setup.data_dir.empty() ? dir_.path() : store_setup.data_dir),
+      authenticator_(TokenFilePath(data_dir_)) {
   // As tranched does: each durable commit group feeds the store's metrics.
   eventstore::Options store_options;
+  store_options.file_system = std::move(store_setup.file_system);
   store_options.on_group_written = [this](const eventstore::GroupWritten& group) {
     metrics_.RecordCommitGroup(group.appends, group.events,
                                static_cast<double>(group.sync_write_micros) / 1e6,
                                group.head_position);
   };
-  auto opened = eventstore::EventStore::Open(dir_.path() + "/events", store_options);
+  auto opened = eventstore::EventStore::Open(data_dir_ + "/events", store_options);
   TRANCHE_CHECK_MSG(opened.ok(), "cannot open the test store");
   store_ = std::move(opened).value();
   std::vector<TokenRecord> records;
@@ -51,7 +53,7 @@ TestServer::TestServer(std::function<void(ServerOptions&)> adjust_options,
   authenticator_.SetRecordsForTest(std::move(records));
   AppContext context{*store_, router_, broadcaster_, metrics_,
                      RouteContext{store_.get(), &metrics_, &broadcaster_, TRANCHE_TEST_DASHBOARD_DIR},
-                     dir_.path(), std::move(seed_file)};
+                     data_dir_, std::move(seed_file)};
   auto app = StartApp(context);
   TRANCHE_CHECK(app.ok());
   app_ = std::move(app).value();

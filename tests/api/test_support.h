@@ -44,13 +44,21 @@ class TempDir {
   std::string path_;
 };
 
+// Where and how a TestServer opens its store: tests that restart a server on
+// the same directory, or make its disk fail, say so here.
+struct StoreSetup {
+  std::string data_dir;  // Empty: a fresh temporary directory, removed at the end.
+  std::shared_ptr<rocksdb::FileSystem> file_system;  // Null: the machine's.
+};
+
 class TestServer {
  public:
   // `adjust` may change the options (short timeouts) and add routes before start.
   // `seed_file` is loaded into the empty log, as tranched --seed does.
   explicit TestServer(std::function<void(ServerOptions&)> adjust_options = nullptr,
                       std::function<void(Router&)> add_routes = nullptr, int threads = 2,
-                      std::optional<std::string> seed_file = std::nullopt);
+                      std::optional<std::string> seed_file = std::nullopt,
+                      StoreSetup store_setup = {});
   ~TestServer();
 
   uint16_t port() const { return server_->port(); }
@@ -59,7 +67,7 @@ class TestServer {
   Server& server() { return *server_; }
   Router& router() { return router_; }
   Authenticator& authenticator() { return authenticator_; }
-  const std::string& data_dir() const { return dir_.path(); }
+  const std::string& data_dir() const { return data_dir_; }
   // Stops the server and the app (idempotent).
   void Stop();
   // Log lines the server wrote, and a wait for one matching a predicate.
@@ -70,6 +78,7 @@ class TestServer {
 
  private:
   TempDir dir_;
+  std::string data_dir_;  // dir_, or the StoreSetup's.
   std::unique_ptr<eventstore::EventStore> store_;
   Metrics metrics_;
   Authenticator authenticator_;

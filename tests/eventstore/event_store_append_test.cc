@@ -4,11 +4,13 @@
 #include <atomic>
 
 #include "eventstore/event_store.h"
+#include "tests/eventstore/fault_file_system.h"
 #include "tests/eventstore/test_store.h"
 
 namespace tranche::eventstore {
 namespace {
 
+using testing::FaultFileSystem;
 using testing::OneEvent;
 using testing::OpenOrDie;
 using testing::ReadEverything;
@@ -208,29 +210,68 @@ TEST(EventStoreAppend, OpeningAMissingStoreWithoutCreateIsNotFound) {
   EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
 }
 
-TEST(EventStoreAppend, AFailedSyncWriteIsStickyAndNothingLaterIsAcknowledged) {
+TEST(EventStoreAppend, AFullDiskFailsTheWriteStickilyAndNothingLaterIsAcknowledged) {
   TempDir dir;
-  std::atomic<int> writes{0};
+  auto disk = std::make_shared<FaultFileSystem>();
   Options options;
-  options.before_write_for_test = [&writes]() -> Status {
-    if (++writes == 3) return Status::IOError("injected", "disk on fire");
-    return Status::Ok();
-  };
+  options.file_system = disk;
   {
     auto store = OpenOrDie(dir.path(), options);
     ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
     ASSERT_TRUE(store->Append(OneEvent("c2", "s", ExpectedVersion::Any())).ok());
+    disk->SetDiskFull(true);
     AppendOutcome failed = store->Append(OneEvent("c3", "s", ExpectedVersion::Any()));
     EXPECT_EQ(failed.status().code(), StatusCode::kIOError);
     EXPECT_EQ(failed.status().reason(), "writer_failed");
+    EXPECT_NE(failed.status().message().find("No space"), std::string::npos)
+        << failed.status().ToString();
+    EXPECT_GT(disk->faults_injected(), 0u);
+    // Space returns, but the store that saw the failure stays stopped: it
+    // cannot know what the failed write left on disk.
+    disk->SetDiskFull(false);
     AppendOutcome later = store->Append(OneEvent("c4", "s", ExpectedVersion::Any()));
     EXPECT_EQ(later.status().code(), StatusCode::kIOError);
     EXPECT_FALSE(store->WriterError().ok());
     EXPECT_EQ(store->GetHead().position, 2u);
+    EXPECT_EQ(ReadEverything(*store).size(), 2u);  // Reads still answer.
   }
-  auto reopened = OpenOrDie(dir.path());
+  auto reopened = OpenOrDie(dir.path(), options);
   EXPECT_EQ(reopened->GetHead().position, 2u);
   EXPECT_TRUE(reopened->Verify().ok);
+  EXPECT_TRUE(reopened->Append(OneEvent("c3", "s", ExpectedVersion::Any())).ok());
+  EXPECT_EQ(reopened->GetHead().position, 3u);
+}
+
+TEST(EventStoreAppend, ADiskFillingMidWriteLosesNoAcknowledgedEvent) {
+  TempDir dir;
+  auto disk = std::make_shared<FaultFileSystem>();
+  Options options;
+  options.file_system = disk;
+  uint64_t acknowledged = 0;
+  {
+    auto store = OpenOrDie(dir.path(), options);
+    // About a dozen appends fit; the one that crosses the budget is torn.
+    disk->SetWriteBudget(4000);
+    for (int i = 0; i < 100; ++i) {
+      AppendOutcome outcome = store->Append(
+          OneEvent("c" + std::to_string(i), "s", ExpectedVersion::Any(), std::string(200, 'x')));
+      if (!outcome.ok()) {
+        EXPECT_EQ(outcome.status().reason(), "writer_failed");
+        break;
+      }
+      acknowledged = outcome.result().last_position;
+    }
+    EXPECT_TRUE(disk->disk_full());
+    EXPECT_GT(disk->faults_injected(), 0u);
+    EXPECT_GT(acknowledged, 0u);
+    EXPECT_LT(acknowledged, 100u);
+  }
+  disk->SetDiskFull(false);
+  auto reopened = OpenOrDie(dir.path(), options);
+  EXPECT_EQ(reopened->GetHead().position, acknowledged);
+  const VerifyReport report = reopened->Verify();
+  EXPECT_TRUE(report.ok) << report.damage << ": " << report.detail;
+  EXPECT_EQ(ReadEverything(*reopened).size(), acknowledged);
 }
 
 TEST(EventStoreAppend, AppendsAfterCloseAreUnavailable) {

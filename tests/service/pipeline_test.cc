@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/eventstore/fault_file_system.h"
 #include "tests/service/service_fixture.h"
 
 namespace tranche::service {
@@ -128,16 +129,17 @@ TEST_F(ServiceFixture, RejectedCommandAppendsNothing) {
 TEST_F(ServiceFixture, StoreWriteFailureStopsThePipelineAndAcknowledgesNothingUnwritten) {
   SetUpSmallProgramme();
   const uint64_t head = Head();
-  auto fail = std::make_shared<std::atomic<bool>>(false);
+  auto disk = std::make_shared<eventstore::testing::FaultFileSystem>();
   eventstore::Options options;
-  options.before_write_for_test = [fail] {
-    return fail->load() ? Status::IOError("injected", "disk full (test)") : Status::Ok();
-  };
+  options.file_system = disk;
   Reopen(options);
-  fail->store(true);
+  disk->SetDiskFull(true);
   CommandOutcome failed = Run("add-member", Member("m1", "Alpha Trust"));
   EXPECT_FALSE(failed.result.has_value());
-  EXPECT_EQ(failed.error.code(), StatusCode::kIOError);
+  EXPECT_EQ(failed.error.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(failed.error.reason(), "pipeline_failed");
+  EXPECT_NE(failed.error.message().find("No space"), std::string::npos) << failed.error.ToString();
+  disk->SetDiskFull(false);
   CommandOutcome refused = Run("add-member", Member("m2", "Beta Trust"));
   EXPECT_FALSE(refused.result.has_value());
   EXPECT_EQ(refused.error.code(), StatusCode::kUnavailable);
