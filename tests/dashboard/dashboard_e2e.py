@@ -120,9 +120,16 @@ def main():
                              {"command_id": "e2e-markup-member", "cluster_id": target["id"],
                               "name": markup_name, "sector": "industry",
                               "joined_on": "2010-02-01"}, server.token("programme"))
-            # Then open the target cluster's detail.
-            driver.find_element(By.CSS_SELECTOR,
-                                '#clusters tbody tr[data-id="%s"]' % target["id"]).click()
+            # Then open the target cluster's detail, once the table has taken
+            # the new member (the live update re-renders the rows).
+            wait_until("the new member in the table's count", lambda: driver.find_element(
+                By.CSS_SELECTOR, '#clusters tbody tr[data-id="%s"] td:nth-child(4)' % target["id"]
+            ).text == str(target["member_count"] + 1))
+            def open_detail():
+                driver.find_element(By.CSS_SELECTOR,
+                                    '#clusters tbody tr[data-id="%s"]' % target["id"]).click()
+                return True
+            wait_until("a click on the cluster's row", open_detail)
             wait_until("the cluster detail",
                        lambda: driver.find_element(By.ID, "detail-title").text == target["name"])
             wait_until("the markup-named member as text in the detail",
