@@ -4,12 +4,23 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "core/check.h"
 #include "eventstore/record_format.h"
 
 namespace tranche::eventstore {
+namespace {
+
+// A read-only open that races a live writer's compaction or WAL recycling is
+// retried this many times, this long apart. A store that is really damaged
+// fails every attempt and is reported as before, a few tenths of a second later.
+constexpr int kReadOnlyOpenAttempts = 8;
+constexpr std::chrono::milliseconds kReadOnlyOpenRetryDelay{50};
+
+}  // namespace
 
 Status FromRocks(const rocksdb::Status& status, const char* what) {
   if (status.ok()) return Status::Ok();
@@ -58,9 +69,21 @@ StatusOr<std::unique_ptr<Database>> Database::Open(
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status status =
-      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db)
-                : rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  rocksdb::Status status;
+  if (read_only) {
+    // Open every table file now and keep it open: a file that a live writer
+    // compacts away later stays readable through its descriptor, so this
+    // instance's view stays whole for as long as it lives.
+    db_options.max_open_files = -1;
+    for (int attempt = 1; attempt <= kReadOnlyOpenAttempts; ++attempt) {
+      handles.clear();
+      status = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db);
+      if (status.ok() || status.IsPathNotFound() || status.IsInvalidArgument()) break;
+      if (attempt < kReadOnlyOpenAttempts) std::this_thread::sleep_for(kReadOnlyOpenRetryDelay);
+    }
+  } else {
+    status = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  }
   if (!status.ok()) {
     if (status.IsInvalidArgument() || status.IsPathNotFound()) {
       return Status::NotFound("store_missing", "cannot open " + path + ": " + status.ToString());

@@ -18,7 +18,12 @@ namespace tranche::eventstore {
 class Database {
  public:
   // Opens (or creates, when `create_if_missing`) the database at `path`. With
-  // `read_only` RocksDB is opened read-only: every write fails there too.
+  // `read_only` RocksDB is opened read-only: every write fails there too. A
+  // read-only open may run while a server writes the same directory (the
+  // CLI's verify, replay and backup): it sees the log as of its open, keeps
+  // every table file open so that the writer's compactions cannot pull a file
+  // from under it, and retries an open that lost that race (a file named by
+  // the manifest it read was deleted before it could open it).
   // `file_system`, when not null, is what RocksDB does its I/O through (a
   // fault-injecting wrapper in tests); the Database keeps it alive.
   static StatusOr<std::unique_ptr<Database>> Open(

@@ -52,8 +52,8 @@ std::optional<Response> ParseLimit(const RequestContext& request, size_t* limit)
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value == 0 ||
       value > kEventsPageLimitMax) {
-    return BadField("limit", "limit must be an integer from 1 to " +
-                                 std::to_string(kEventsPageLimitMax));
+    return BadField("limit", "out_of_range",
+                    "limit must be an integer from 1 to " + std::to_string(kEventsPageLimitMax));
   }
   *limit = value;
   return std::nullopt;

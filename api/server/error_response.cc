@@ -18,8 +18,9 @@ Response ErrorResponse(unsigned status, const std::string& code, const std::stri
   return Response::Json(status, ErrorBody(code, message, details));
 }
 
-Response BadField(const std::string& field, const std::string& message) {
-  return ErrorResponse(kHttpBadRequest, "bad_request", message, {{"field", field}});
+Response BadField(const std::string& field, const std::string& rule, const std::string& message) {
+  return ErrorResponse(kHttpBadRequest, "invalid_field", message,
+                       {{"field", field}, {"rule", rule}});
 }
 
 unsigned HttpStatusFor(const Status& status) {

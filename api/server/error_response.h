@@ -30,8 +30,10 @@ std::string ErrorBody(const std::string& code, const std::string& message,
 // A complete error response.
 Response ErrorResponse(unsigned status, const std::string& code, const std::string& message,
                        const nlohmann::json& details = nlohmann::json::object());
-// A 400 naming the field at fault: details {"field": field}.
-Response BadField(const std::string& field, const std::string& message);
+// A 400 naming the query parameter at fault and the rule it broke, with the
+// code the command and state routes use for the same fault: "invalid_field",
+// details {"field": field, "rule": rule}.
+Response BadField(const std::string& field, const std::string& rule, const std::string& message);
 
 // Status → HTTP status: kInvalidArgument 400, kNotFound 404, kConflict and
 // kAlreadyExists 409, kFailedPrecondition 422, kResourceExhausted 413,

@@ -24,13 +24,13 @@ std::optional<Response> ParseStreamQuery(const std::map<std::string, std::string
     const std::string& text = it->second;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), from);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-      return BadField("from", "from must be a position (an unsigned integer)");
+      return BadField("from", "not_a_position", "from must be a position (an unsigned integer)");
     }
     out->from = std::max<uint64_t>(from, 1);
   }
   if (auto it = query.find("stream"); it != query.end()) {
     if (it->second.size() > eventstore::kStreamNameBytesMax) {
-      return BadField("stream", "stream prefix is too long");
+      return BadField("stream", "too_long", "stream prefix is too long");
     }
     out->filter.stream_prefix = it->second;
   }
@@ -41,11 +41,14 @@ std::optional<Response> ParseStreamQuery(const std::map<std::string, std::string
       std::string_view type = rest.substr(0, comma);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       if (type.empty() || type.size() > eventstore::kEventTypeBytesMax) {
-        return BadField("type", "type must be a comma-separated list of event types");
+        return BadField("type", "invalid_type_list",
+                        "type must be a comma-separated list of event types");
       }
       out->filter.types.emplace_back(type);
     }
-    if (out->filter.types.size() > kStreamTypesMax) return BadField("type", "too many types");
+    if (out->filter.types.size() > kStreamTypesMax) {
+      return BadField("type", "too_many_types", "too many types");
+    }
   }
   return std::nullopt;
 }

@@ -7,7 +7,9 @@ usage: dashboard_e2e.py TRANCHED TRANCHE_CLI SEED SCREENSHOT.png
 Starts the real tranched (seeded HIEC programme) with a viewer and a finance
 token, opens http://127.0.0.1:PORT/#token=VIEWER, waits for the 17 clusters,
 records a tranche through the API and checks that the live feed shows it and
-the paid figures change without a reload. Saves a screenshot and prints its
+the paid figures change without a reload. A member named with markup
+(`<img src=x onerror=alert(1)>`) must show as text in the cluster detail, with
+no element made from it. Saves a screenshot and prints its
 path. Exits 77 (skipped) only when chromium or chromedriver is absent.
 """
 import os
@@ -71,7 +73,8 @@ def main():
     profile = tempfile.mkdtemp(prefix="tranche-chromium-")
     driver = None
     try:
-        with TrancheServer(tranched, tranche_cli, seed) as server:
+        with TrancheServer(tranched, tranche_cli, seed,
+                           roles=("viewer", "finance", "programme", "auditor")) as server:
             clusters = server.wait_for_clusters(count=17)
             print("server on port %d, %d clusters" % (server.port, len(clusters)), flush=True)
             # Wessex (38 members, the longest names) takes the tranche, so that
@@ -110,11 +113,31 @@ def main():
             if first != most["id"] and next(c for c in clusters if c["id"] == first)[
                     "member_count"] != most["member_count"]:
                 fail("sorting by members put %s first, expected %s" % (first, most["id"]))
-            # Then open the target cluster's detail.
-            driver.find_element(By.CSS_SELECTOR,
-                                '#clusters tbody tr[data-id="%s"]' % target["id"]).click()
+            # A member whose name is markup joins the target cluster: the page
+            # must show the name as text and make no element of it.
+            markup_name = "<img src=x onerror=alert(1)>"
+            server.post_json("/v1/commands/add-member",
+                             {"command_id": "e2e-markup-member", "cluster_id": target["id"],
+                              "name": markup_name, "sector": "industry",
+                              "joined_on": "2010-02-01"}, server.token("programme"))
+            # Then open the target cluster's detail, once the table has taken
+            # the new member (the live update re-renders the rows).
+            wait_until("the new member in the table's count", lambda: driver.find_element(
+                By.CSS_SELECTOR, '#clusters tbody tr[data-id="%s"] td:nth-child(4)' % target["id"]
+            ).text == str(target["member_count"] + 1))
+            def open_detail():
+                driver.find_element(By.CSS_SELECTOR,
+                                    '#clusters tbody tr[data-id="%s"]' % target["id"]).click()
+                return True
+            wait_until("a click on the cluster's row", open_detail)
             wait_until("the cluster detail",
                        lambda: driver.find_element(By.ID, "detail-title").text == target["name"])
+            wait_until("the markup-named member as text in the detail",
+                       lambda: markup_name in driver.find_element(
+                           By.ID, "detail-members").get_attribute("textContent"))
+            if driver.find_elements(By.CSS_SELECTOR, "#detail-members img, img[src=x]"):
+                fail("the member name's markup was rendered as an element")
+            print("member %s shows as text, no element made" % markup_name, flush=True)
 
             def cluster_paid_text():
                 return driver.find_element(

@@ -4,6 +4,8 @@
         server.token("viewer")            # a fresh token with that role
         server.get_json("/v1/clusters?programme=hiec", token)
         server.post_json("/v1/commands/record-tranche", body, token)
+        server.kill(); server.start_again()   # SIGKILL, then the same port and data
+        server.add_token(name, role); server.revoke_token(name)   # then SIGHUP
 
 Tokens are made with the real `tranche token add` before the server starts
 (tranched reads tokens.json at start). The server listens on 127.0.0.1:0 and
@@ -52,8 +54,50 @@ class TrancheServer:
     def restart(self):
         """Stops the server (SIGTERM) and starts it again on the same port and data."""
         self._stop()
+        self.start_again()
+
+    def kill(self):
+        """SIGKILL: no shutdown, no flush; what was durable is all that is left."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+        if self.process:
+            self.process.wait()
+
+    def start_again(self):
+        """Starts the stopped (or killed) server on the same port and data directory."""
         self._ready = queue.Queue()
         self._start("127.0.0.1:%d" % self.port)
+
+    def add_token(self, name, role):
+        """Adds a token with the real CLI and reloads the server's tokens (SIGHUP)."""
+        out = subprocess.run(
+            [self.tranche_cli, "token", "add", "--data", self.data, "--name", name, "--role", role],
+            check=True, capture_output=True, text=True, timeout=30)
+        self.reload_tokens()
+        return out.stdout.strip().split()[-1]
+
+    def revoke_token(self, name):
+        """Revokes a token with the real CLI and reloads the server's tokens (SIGHUP)."""
+        subprocess.run([self.tranche_cli, "token", "revoke", "--data", self.data, "--name", name],
+                       check=True, capture_output=True, text=True, timeout=30)
+        self.reload_tokens()
+
+    def reload_tokens(self, timeout=30):
+        """Sends SIGHUP and waits for the server's "tokens_reloaded" log line."""
+        before = self._count_log("tokens_reloaded")
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while self._count_log("tokens_reloaded") == before:
+            if time.monotonic() > deadline:
+                raise RuntimeError("tranched did not reload its tokens")
+            time.sleep(0.02)
+
+    def _count_log(self, message):
+        count = 0
+        for line in list(self.log_lines):
+            if '"%s"' % message in line:
+                count += 1
+        return count
 
     def _start(self, listen):
         command = [self.tranched, "--data", self.data, "--listen", listen,
