@@ -99,7 +99,7 @@ void HandleVerify(const RouteContext& context, const RequestContext& request,
   if (auto against = request.Query("against")) {
     StatusOr<eventstore::Head> parsed = eventstore::ParseKeptHead(*against);
     if (!parsed.ok()) {
-      responder.Send(BadField("against", parsed.status().message()));
+      responder.Send(BadField("against", parsed.status().reason(), parsed.status().message()));
       return;
     }
     kept = std::move(parsed).value();
