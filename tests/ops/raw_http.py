@@ -53,15 +53,20 @@ def request_bytes(method, target, body=b"", token=None, headers=(), content_leng
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+def _recv(sock):
+    """One chunk, or None when the peer closed or reset the connection."""
+    try:
+        return sock.recv(65536) or None
+    except (ConnectionResetError, socket.timeout):
+        return None
+
+
 def read_answer(sock):
     """Reads one response; None if the server closed before a whole one."""
     data = b""
     while b"\r\n\r\n" not in data:
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            return None
-        if not chunk:
+        chunk = _recv(sock)
+        if chunk is None:
             return None
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
@@ -73,11 +78,8 @@ def read_answer(sock):
         headers[name.strip().lower()] = value.strip()
     length = int(headers.get("content-length", "0"))
     while len(rest) < length:
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            return None
-        if not chunk:
+        chunk = _recv(sock)
+        if chunk is None:
             return None
         rest += chunk
     return Answer(status, headers, rest[:length].decode("utf-8", "replace"))
