@@ -290,7 +290,10 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   bool open() const { return open_.load(); }
   bool caught_up() const { return caught_up_.load(); }
   uint64_t next() const { return next_position_.load(); }
+  // After the io thread has stopped (error() is not synchronised).
   const std::string& error() const { return error_; }
+  // Any thread.
+  bool failed() const { return failed_.load(); }
   uint64_t out_of_order() const { return out_of_order_; }
   uint64_t checkpoints() const { return checkpoints_; }
   const std::vector<uint32_t>& received_at_us() const { return received_at_us_; }
@@ -339,7 +342,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
     std::from_chars(digits, text.data() + text.size(), position);
     const std::string_view kind = text.substr(kind_at + 8, 5);
     if (kind == "event") {
-      if (position != next_) {
+      if (position != next_ || position < ledger_.first) {
         ++out_of_order_;
         if (error_.empty()) {
           error_ = "expected position " + std::to_string(next_) + ", got " +
@@ -394,7 +397,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   std::atomic<uint64_t> next_position_{0};
   std::atomic<bool> open_{false};
   std::atomic<bool> caught_up_{false};
-  bool failed_ = false;
+  std::atomic<bool> failed_{false};
   uint64_t out_of_order_ = 0;
   uint64_t checkpoints_ = 0;
   std::string error_;
@@ -417,14 +420,15 @@ class CommandClient {
     }
   }
 
+  // done() and last_position() from any thread; the rest once its thread
+  // has stopped.
   uint64_t total() const { return total_; }
   bool done() const { return done_.load(); }
   uint64_t answered() const { return answered_; }
   uint64_t non_200() const { return non_200_; }
   const std::string& first_failure() const { return first_failure_; }
   uint64_t max_backlog() const { return max_backlog_; }
-  uint64_t last_position() const { return last_position_; }
-  double issue_seconds() const { return issue_seconds_; }
+  uint64_t last_position() const { return last_position_.load(); }
 
   // Connects every connection, then starts the pacing clock.
   void Start(const tcp::endpoint& endpoint) {
@@ -464,8 +468,6 @@ class CommandClient {
       timer_.async_wait([this](beast::error_code ec) {
         if (!ec) Tick();
       });
-    } else {
-      issue_seconds_ = elapsed;
     }
   }
 
@@ -522,7 +524,7 @@ class CommandClient {
       for (uint64_t p = first; p <= last && p >= ledger_.first; ++p) {
         if (p - ledger_.first < ledger_.ack_us.size()) ledger_.ack_us[p - ledger_.first] = now;
       }
-      last_position_ = std::max(last_position_, last);
+      last_position_.store(std::max(last_position_.load(), last));
     }
     connection.busy = false;
     if (answered_ == total_) {
@@ -549,8 +551,8 @@ class CommandClient {
   std::vector<std::unique_ptr<Connection>> connections_;
   Clock::time_point start_;
   uint64_t issued_ = 0, sent_ = 0, backlog_ = 0, max_backlog_ = 0;
-  uint64_t answered_ = 0, non_200_ = 0, last_position_ = 0;
-  double issue_seconds_ = 0;
+  uint64_t answered_ = 0, non_200_ = 0;
+  std::atomic<uint64_t> last_position_{0};  // Read by main while commands run.
   std::string first_failure_;
   std::atomic<bool> done_{false};
 };
@@ -642,7 +644,7 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
       all_open && WaitFor(
                       [&] {
                         for (auto& s : subscribers) {
-                          if (!s->caught_up() && s->error().empty()) return false;
+                          if (!s->caught_up() && !s->failed()) return false;
                         }
                         return true;
                       },
@@ -669,7 +671,7 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   const bool delivered = WaitFor(
       [&] {
         for (auto& s : subscribers) {
-          if (s->next() <= last && s->error().empty()) return false;
+          if (s->next() <= last && !s->failed()) return false;
         }
         return true;
       },
