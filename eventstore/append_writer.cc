@@ -105,8 +105,25 @@ void AppendWriter::Run() {
 // straight on to the next group's fsync meanwhile. Waits while
 // kCompletionGroupsMax groups are already waiting, so a slow callback slows
 // the writer instead of growing memory.
+//
+// With nothing else queued there is nothing to overlap, and the hand-off
+// would only add a thread wake-up to a lone caller's latency: the writer then
+// runs the callbacks itself, which keeps position order because the
+// completion thread is idle with nothing waiting.
 void AppendWriter::Complete(std::vector<Pending>* group, std::vector<Decision>* decisions) {
   std::unique_lock<std::mutex> lock(completion_mutex_);
+  if (completions_.empty() && !completer_busy_) {
+    bool appends_waiting;
+    {
+      std::lock_guard<std::mutex> queue_lock(mutex_);
+      appends_waiting = !queue_.empty();
+    }
+    if (!appends_waiting) {
+      lock.unlock();
+      Finish(group, decisions);
+      return;
+    }
+  }
   completion_changed_.wait(lock, [this] { return completions_.size() < kCompletionGroupsMax; });
   completions_.push_back(Completion{std::move(*group), std::move(*decisions)});
   group->clear();
@@ -122,9 +139,12 @@ void AppendWriter::RunCompletions() {
       if (completions_.empty()) return;  // The writer has stopped and all is told.
       completion = std::move(completions_.front());
       completions_.pop_front();
+      completer_busy_ = true;
       completion_changed_.notify_all();
     }
     Finish(&completion.group, &completion.decisions);
+    std::lock_guard<std::mutex> lock(completion_mutex_);
+    completer_busy_ = false;
   }
 }
 

@@ -8,13 +8,15 @@
 // write fails, the error is sticky: every later append fails with it, because
 // after a failed fsync we can no longer tell what is on disk.
 //
-// The writer hands each written group to a completion thread, which runs the
-// callbacks in group order (so in position order) while the writer already
-// stages and syncs the next group: callbacks cost no time on the fsync path.
+// When more appends are waiting, the writer hands each written group to a
+// completion thread, which runs the callbacks in group order (so in position
+// order) while the writer already stages and syncs the next group: callbacks
+// cost no time on the fsync path. With nothing waiting, the writer runs them
+// itself, sparing a lone caller a thread hand-off.
 //
 // Threads: Submit, head and sticky_error from any thread; callbacks run on
-// the completion thread, one at a time, in position order (a refusal before
-// queueing runs on the submitting thread). The Database, EventReader and SubscriptionHub must
+// the writer or the completion thread, one at a time, in position order (a
+// refusal before queueing runs on the submitting thread). The Database, EventReader and SubscriptionHub must
 // outlive the writer; Stop before destroying them.
 #pragma once
 
@@ -130,6 +132,7 @@ class AppendWriter {
   std::condition_variable completion_changed_;
   std::deque<Completion> completions_;  // Guarded by completion_mutex_.
   bool writer_done_ = false;            // Guarded by completion_mutex_.
+  bool completer_busy_ = false;         // Guarded by completion_mutex_: running callbacks.
   std::thread completer_;
 };
 

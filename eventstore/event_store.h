@@ -217,8 +217,8 @@ class EventStore {
   static StatusOr<std::unique_ptr<EventStore>> Open(const std::string& path,
                                                     const Options& options);
 
-  // Queues an append; `done` runs on the store's completion thread (one at a
-  // time, in position order) once the WriteBatch holding it was written with
+  // Queues an append; `done` runs on a store thread (one at a time, in
+  // position order) once the WriteBatch holding it was written with
   // sync = true (or it failed). Never blocks on
   // I/O. Appends submitted by one thread are committed in submission order.
   // A request refused before it is queued (a broken limit, a full queue, a

@@ -8,7 +8,7 @@
 //          waiting into one WriteBatch (sync = true): group commit;
 //       4. Evolve the write model, so the next command is decided against it
 //          while this one is being made durable.
-//   store completion thread, once the batch is durable:
+//   a store thread, once the batch is durable:
 //       5. the commit listener (projections, broadcaster) sees the events in
 //          position order;
 //       6. the caller hears its result.
@@ -20,9 +20,9 @@
 // says why; restart rebuilds everything from the log.
 //
 // Threads: Submit, health and Stop may be called from any thread. Callbacks
-// run on the decider thread (rejections, duplicates) or the store's
-// completion thread (durable results, failures) and must not block. The store must
-// outlive the pipeline.
+// run on the decider thread (rejections, duplicates) or a store thread
+// (durable results, failures) and must not block. The store must outlive the
+// pipeline.
 #pragma once
 
 #include <condition_variable>
@@ -74,7 +74,7 @@ struct CommandOutcome {
 using CommandCallback = std::function<void(CommandOutcome)>;
 
 // Sees every durable event exactly once, in position order, before the
-// callers of its commit group hear. Runs on the store's completion thread.
+// callers of its commit group hear. Runs on a store thread, in position order.
 using CommitListener = std::function<void(const std::vector<eventstore::RecordedEvent>& records,
                                           const std::vector<core::Event>& events)>;
 

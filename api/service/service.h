@@ -22,7 +22,7 @@ namespace tranche::service {
 
 struct ServiceOptions {
   // Receives every durable event after start-up, in position order (store's
-  // completion thread). May be empty.
+  // writer or completion thread). May be empty.
   std::function<void(const std::vector<eventstore::RecordedEvent>&)> publish;
   CommandObserver observer;
 };
