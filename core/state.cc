@@ -13,13 +13,21 @@ namespace {
 // away const on an unshared one is well defined. A use_count of 1 read here
 // means every other owner has released it; the fence orders their last reads
 // before our writes.
+//
+// ThreadSanitizer does not model standalone fences (GCC refuses to compile one
+// under -fsanitize=thread), so a TSan build always clones: the same result,
+// by a path whose ordering TSan can see. Only that build takes this branch.
 template <typename T>
 T& Unshare(std::shared_ptr<const T>& slot) {
+#if defined(__SANITIZE_THREAD__)
+  slot = std::make_shared<T>(*slot);
+#else
   if (slot.use_count() != 1) {
     slot = std::make_shared<T>(*slot);
   } else {
     std::atomic_thread_fence(std::memory_order_acquire);
   }
+#endif
   return const_cast<T&>(*slot);
 }
 

@@ -4,6 +4,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/server/error_response.h"
+#include "api/server/http_request.h"
 #include "api/server/websocket_session.h"
 
 namespace tranche::api {
@@ -60,8 +61,7 @@ void HttpSession::DoRead() {
   if (pending_.size() >= kHttpPipelinedRequestsMax) return;  // Resumed by OnWrite.
   reading_ = true;
   parser_.emplace();
-  parser_->header_limit(kHttpHeaderBytesMax);
-  parser_->body_limit(kHttpBodyBytesMax);
+  ApplyRequestLimits(&*parser_);
   if (buffer_.size() > 0) {
     DoReadRequest();
     return;
@@ -91,18 +91,8 @@ void HttpSession::DoReadRequest() {
 void HttpSession::OnReadError(beast::error_code ec) {
   reading_ = false;
   read_closed_ = true;
-  if (ec == http::error::header_limit) {
-    AnswerAndClose(ErrorResponse(kHttpHeadersTooLarge, "headers_too_large",
-                                 "request headers exceed the limit",
-                                 {{"limit_bytes", kHttpHeaderBytesMax}}));
-  } else if (ec == http::error::body_limit) {
-    AnswerAndClose(ErrorResponse(kHttpPayloadTooLarge, "body_too_large",
-                                 "request body exceeds the limit",
-                                 {{"limit_bytes", kHttpBodyBytesMax}}));
-  } else if (ec.category() == beast::error_code(http::error::bad_target).category() &&
-             ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    AnswerAndClose(ErrorResponse(kHttpBadRequest, "bad_request", "malformed HTTP request",
-                                 {{"parse_error", ec.message()}}));
+  if (std::optional<Response> answer = ReadErrorResponse(ec)) {
+    AnswerAndClose(std::move(*answer));
   } else {
     if (ec == beast::error::timeout) {
       context_->Log({{"level", "info"}, {"msg", "http_timeout"}, {"remote", remote_}});
@@ -151,13 +141,7 @@ void HttpSession::HandleRequest(Request request) {
   Pending& pending = PushPending(&request);
   if (!pending.keep_alive) read_closed_ = true;
   const uint64_t id = pending.id;
-  RawRequest raw;
-  raw.method = std::string(request.method_string());
-  raw.target = std::string(request.target());
-  raw.body = std::move(request.body());
-  raw.content_type = std::string(request[http::field::content_type]);
-  raw.authorization = std::string(request[http::field::authorization]);
-  raw.remote = remote_;
+  RawRequest raw = ToRawRequest(std::move(request), remote_);
   Responder responder([self = shared_from_this(), id](Response response) {
     net::post(self->stream_.get_executor(),
               [self, id, response = std::move(response)]() mutable {
@@ -260,44 +244,26 @@ void HttpSession::Close() {
 }
 
 void HttpSession::HandleUpgrade(Request request) {
-  std::string path;
-  std::map<std::string, std::string> query;
-  std::string error;
   if (!pending_.empty() || writing_) {
     AnswerAndClose(ErrorResponse(kHttpBadRequest, "bad_request", "upgrade while requests pend"));
     return;
   }
-  if (!ParseTarget(std::string(request.target()), &path, &query, &error)) {
-    AnswerAndClose(ErrorResponse(kHttpBadRequest, "bad_request", error, {{"field", "target"}}));
+  auto checked = CheckStreamUpgrade(request, context_->router, context_->authenticator);
+  if (auto* refused = std::get_if<Response>(&checked)) {
+    AnswerAndClose(std::move(*refused));
     return;
   }
-  Router::Match match = context_->router.Find("GET", path);
-  if (match.kind != Router::MatchKind::kFound ||
-      context_->router.route(match.route_index).pattern != kStreamRoute) {
-    AnswerAndClose(ErrorResponse(kHttpNotFound, "not_found", "no WebSocket here", {{"path", path}}));
-    return;
-  }
-  RawRequest raw;
-  raw.authorization = std::string(request[http::field::authorization]);
-  raw.allow_query_token = true;
-  std::optional<Principal> principal;
-  if (auto denied = Router::Authorize(raw, query, context_->router.route(match.route_index).access,
-                                      context_->authenticator, &principal)) {
-    AnswerAndClose(std::move(*denied));
-    return;
-  }
-  StreamQuery stream_query;
-  if (auto bad = ParseStreamQuery(query, &stream_query)) {
-    AnswerAndClose(std::move(*bad));
-    return;
-  }
+  StreamUpgrade& upgrade = std::get<StreamUpgrade>(checked);
   upgraded_ = true;
   context_->metrics.RecordHttpRequest(kStreamRoute, 101);
-  context_->Log({{"level", "info"}, {"msg", "websocket_upgrade"}, {"path", path},
-                 {"principal", principal ? principal->name : ""}, {"remote", remote_}});
+  context_->Log({{"level", "info"},
+                 {"msg", "websocket_upgrade"},
+                 {"path", upgrade.path},
+                 {"principal", upgrade.principal ? upgrade.principal->name : ""},
+                 {"remote", remote_}});
   stream_.expires_never();
   std::make_shared<WebSocketSession>(stream_.release_socket(), std::move(slot_), context_,
-                                     std::move(stream_query), remote_)
+                                     std::move(upgrade.query), remote_)
       ->Run(std::move(request));
 }
 

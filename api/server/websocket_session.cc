@@ -35,11 +35,14 @@ std::optional<Response> ParseStreamQuery(const std::map<std::string, std::string
     out->filter.stream_prefix = it->second;
   }
   if (auto it = query.find("type"); it != query.end()) {
+    // "type=" is no filter; otherwise every item between commas must be a
+    // type, so "A,,B", ",A" and "A," are all refused alike.
     std::string_view rest = it->second;
-    while (!rest.empty()) {
+    for (bool more = !rest.empty(); more;) {
       size_t comma = rest.find(',');
       std::string_view type = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      more = comma != std::string_view::npos;
+      if (more) rest.remove_prefix(comma + 1);
       if (type.empty() || type.size() > eventstore::kEventTypeBytesMax) {
         return BadField("type", "invalid_type_list",
                         "type must be a comma-separated list of event types");

@@ -246,6 +246,10 @@ void CommandPipeline::OnDurable(const std::string& command_id,
     auto node = in_flight_.extract(command_id);
     TRANCHE_CHECK(!node.empty());
     in_flight = std::move(node.mapped());
+    // in_flight_ may now be empty while the waiters are still unanswered:
+    // Stop() must also wait for this call to finish (it touches this object
+    // to the end).
+    ++answering_;
   }
   if (!outcome.ok()) {
     Status status = outcome.status();
@@ -285,6 +289,7 @@ void CommandPipeline::OnDurable(const std::string& command_id,
     }
   }
   std::lock_guard lock(mutex_);
+  --answering_;
   in_flight_changed_.notify_all();
 }
 
@@ -308,7 +313,7 @@ void CommandPipeline::Stop() {
   }
   if (decider_.joinable() && decider_.get_id() != std::this_thread::get_id()) decider_.join();
   std::unique_lock lock(mutex_);
-  in_flight_changed_.wait(lock, [this] { return in_flight_.empty(); });
+  in_flight_changed_.wait(lock, [this] { return in_flight_.empty() && answering_ == 0; });
 }
 
 const core::State& CommandPipeline::StateAfterStop() const {

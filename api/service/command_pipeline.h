@@ -139,6 +139,9 @@ class CommandPipeline {
   std::condition_variable in_flight_changed_;
   std::deque<Queued> queue_;                       // Guarded by mutex_.
   std::map<std::string, InFlight> in_flight_;      // Guarded by mutex_; by command id.
+  // OnDurable calls that took their entry out of in_flight_ and have not yet
+  // answered its waiters; Stop() waits for none (guarded by mutex_).
+  size_t answering_ = 0;
   bool stopping_ = false;                          // Guarded by mutex_.
   Status failure_;                                 // Guarded by mutex_; sticky.
   std::thread decider_;

@@ -197,7 +197,9 @@ class JsonReader {
       }
     });
     if (known == json.size() || error_) return;
-    for (const auto& [key, item] : json.items()) {
+    for (const auto& item : json.items()) {
+      // Not a structured binding: clang before 16 cannot capture one in a lambda.
+      const std::string& key = item.key();
       bool listed = false;
       VisitFields(value, [&](const char* name, auto&) { listed = listed || key == name; });
       if (!Expect(listed, Join(path, key), "unknown_field")) return;

@@ -24,6 +24,15 @@
 
 namespace tranche::api::testing {
 
+// How many times slower than a plain build this build runs. A test multiplies
+// the windows it picks itself (a stall timeout, a wait for a log line) by it,
+// so that a ThreadSanitizer build keeps the same margins.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr int kSlowdownFactor = 5;
+#else
+inline constexpr int kSlowdownFactor = 1;
+#endif
+
 // Tokens of the test principals: "<role>-token" for each role, and the
 // principal is named after the role.
 std::string TokenFor(Role role);

@@ -15,7 +15,7 @@ using Clock = std::chrono::steady_clock;
 
 TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowingOthers) {
   TestServer server([](ServerOptions& o) {
-    o.websocket_stall_timeout = std::chrono::milliseconds(600);
+    o.websocket_stall_timeout = std::chrono::milliseconds(600) * kSlowdownFactor;
     o.websocket_queue_messages_max = 64;
     o.websocket_close_timeout = std::chrono::milliseconds(10000);
   });
@@ -44,11 +44,11 @@ TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowi
   std::printf("writer %lld ms, healthy reader done %lld ms after the writer\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(write_done - write_start).count()),
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(healthy_done - write_done).count()));
-  EXPECT_LT(healthy_done - write_done, std::chrono::seconds(5));
+  EXPECT_LT(healthy_done - write_done, std::chrono::seconds(5) * kSlowdownFactor);
 
   ASSERT_TRUE(server.WaitForLog([](const nlohmann::json& line) {
     return line.value("msg", "") == "websocket_closing" && line.value("reason", "") == "stalled";
-  }, 5000));
+  }, 5000 * kSlowdownFactor));
   // Now read what the stalled one was sent: a gap-free prefix, then the close
   // frame naming where to resume.
   uint64_t covered = 0;
@@ -64,7 +64,7 @@ TEST(WebSocketStallTest, StalledSubscriberIsClosedWithResumePositionWithoutSlowi
             "stalled; resume from=" + std::to_string(covered + 1));
   EXPECT_TRUE(server.WaitForLog([](const nlohmann::json& line) {
     return line.value("msg", "") == "websocket_closed" && line.value("reason", "") == "stalled";
-  }, 5000));
+  }, 5000 * kSlowdownFactor));
   EXPECT_EQ(server.MetricValue("tranche_websocket_closes_total{reason=\"stalled\"}"), 1);
 
   // Resuming from the named position continues exactly.

@@ -146,8 +146,17 @@ TEST(EventStoreSubscribe, UnsubscribeFromInsideTheCallbackStopsDelivery) {
     return true;
   });
   hold.unlock();
+  // Wait (bounded) for the fifth call, then give a sixth the time to arrive.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (calls.load() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(calls.load(), 5);
+  {
+    // The callback read `sub` under the mutex: take it before writing `sub`.
+    std::lock_guard<std::mutex> lock(mutex);
+    EXPECT_EQ(calls.load(), 5);
+  }
   sub.reset();
 }
 

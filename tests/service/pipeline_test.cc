@@ -1,7 +1,9 @@
 // The command pipeline over a real store: durability, idempotency, failure.
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "tests/eventstore/fault_file_system.h"
@@ -110,6 +112,33 @@ TEST_F(ServiceFixture, ConcurrentRetriesOfOneCommandWriteItOnce) {
   }
   EXPECT_EQ(originals, 1);
   EXPECT_EQ(Head(), head + 1);
+}
+
+// Stop() returns only once every caller has heard its answer: its callback
+// has returned, not merely been called. (ThreadSanitizer found the pipeline
+// freed while the store's writer thread was still answering.)
+TEST_F(ServiceFixture, StopWaitsUntilEveryAnswerHasBeenDelivered) {
+  SetUpSmallProgramme();
+  auto parsed = core::ParseCommand("add-member", Member("m1", "Alpha Trust"));
+  ASSERT_TRUE(std::holds_alternative<core::CommandEnvelope>(parsed));
+  core::CommandEnvelope command = std::get<core::CommandEnvelope>(std::move(parsed));
+  command.actor = "tester";
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> answered{false};
+  service_->pipeline().Submit(std::move(command), [&](CommandOutcome outcome) {
+    entered.set_value();
+    released.wait_for(std::chrono::seconds(30));
+    answered = outcome.result.has_value();
+  });
+  entered.get_future().wait();
+  auto stop = std::async(std::launch::async, [this] { service_->Stop(); });
+  EXPECT_EQ(stop.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "Stop() returned while an answer was still being delivered";
+  release.set_value();
+  stop.get();
+  EXPECT_TRUE(answered.load());
 }
 
 TEST_F(ServiceFixture, RejectedCommandAppendsNothing) {
