@@ -28,7 +28,7 @@ namespace tranche::api::testing {
 // the windows it picks itself (a stall timeout, a wait for a log line) by it,
 // so that a ThreadSanitizer build keeps the same margins.
 #if defined(__SANITIZE_THREAD__)
-inline constexpr int kSlowdownFactor = 5;
+inline constexpr int kSlowdownFactor = 10;
 #else
 inline constexpr int kSlowdownFactor = 1;
 #endif
