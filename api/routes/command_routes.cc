@@ -62,14 +62,7 @@ Response ResultResponse(const service::CommandResult& result, const EventRendere
 
 void HandleCommand(const RouteContext& context, const std::string& name,
                    const RequestContext& request, Responder responder) {
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object()) {
-    responder.Send(ErrorResponse(kHttpBadRequest, "invalid_field",
-                                 "the body must be a JSON object",
-                                 {{"field", "body"}, {"rule", "not_a_json_object"}}));
-    return;
-  }
-  auto parsed = core::ParseCommand(name, body);
+  auto parsed = core::ParseCommandText(name, request.body);
   if (auto* rejection = std::get_if<core::Rejection>(&parsed)) {
     responder.Send(RejectionResponse(*rejection));
     return;

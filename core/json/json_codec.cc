@@ -1,6 +1,9 @@
 // JSON codecs for commands, events and the write model, built on json_fields.h.
 #include "core/json/json_codec.h"
 
+#include <algorithm>
+#include <string>
+
 #include "core/decide_checks.h"
 #include "core/evolve.h"
 #include "core/json/json_fields.h"
@@ -33,6 +36,8 @@ std::optional<V> AlternativeNamed(std::string_view name, NameOf name_of) {
   }
 }
 
+constexpr std::string_view kEnvelopeFields[] = {"command_id", "expected_version", "reason"};
+
 std::variant<CommandEnvelope, Rejection> ParseCommandOrThrow(std::string_view name,
                                                              const nlohmann::json& body) {
   std::optional<Command> command =
@@ -46,7 +51,6 @@ std::variant<CommandEnvelope, Rejection> ParseCommandOrThrow(std::string_view na
   }
   CommandEnvelope envelope{std::string(name), "", std::nullopt, "", "", 0, std::move(*command)};
   JsonReader reader;
-  nlohmann::json fields = body;
   if (const auto found = body.find("command_id"); found == body.end()) {
     return internal::InvalidField("command_id", "missing", "command_id is required");
   } else {
@@ -58,8 +62,9 @@ std::variant<CommandEnvelope, Rejection> ParseCommandOrThrow(std::string_view na
   if (const auto found = body.find("reason"); found != body.end() && !found->is_null()) {
     reader.Read(*found, "reason", envelope.reason);
   }
-  for (const char* key : {"command_id", "expected_version", "reason"}) fields.erase(key);
-  std::visit([&](auto& typed) { reader.Read(fields, "", typed); }, envelope.body);
+  // The body's own fields sit beside the envelope's; read them in place.
+  std::visit([&](auto& typed) { reader.ReadBesides(body, kEnvelopeFields, typed); },
+             envelope.body);
   if (reader.error()) return FieldRejection(*reader.error());
   TRANCHE_RETURN_IF_REJECTED(internal::CheckEnvelope(envelope, /*reason_required=*/false));
   TRANCHE_RETURN_IF_REJECTED(internal::CheckBody(envelope.body));
@@ -112,6 +117,46 @@ std::variant<CommandEnvelope, Rejection> ParseCommand(std::string_view name,
   } catch (const nlohmann::json::exception& e) {
     return internal::InvalidField("body", "malformed", e.what());
   }
+}
+
+size_t JsonNestingDepth(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return limit + 1;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+std::variant<CommandEnvelope, Rejection> ParseCommandText(std::string_view name,
+                                                          std::string_view text) {
+  if (JsonNestingDepth(text, kCommandNestingMax) > kCommandNestingMax) {
+    return internal::InvalidField(
+        "body", "too_deep",
+        "the body nests deeper than " + std::to_string(kCommandNestingMax) + " levels");
+  }
+  const nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return internal::InvalidField("body", "not_a_json_object", "the body must be a JSON object");
+  }
+  return ParseCommand(name, body);
 }
 
 nlohmann::json CommandBodyToJson(const CommandEnvelope& command) {

@@ -40,6 +40,24 @@ namespace tranche::core {
 std::variant<CommandEnvelope, Rejection> ParseCommand(std::string_view name,
                                                       const nlohmann::json& body);
 
+// The deepest nesting of arrays and objects in the JSON text `text`
+// (brackets inside strings do not count), scanning no further once it
+// exceeds `limit`: the answer is then limit + 1. A linear scan with no
+// recursion, so that untrusted text can be refused before it becomes a tree
+// that a recursive walk (copy, dump, comparison) would follow to any depth.
+size_t JsonNestingDepth(std::string_view text, size_t limit);
+
+// The deepest command body accepted: a command is at most three levels deep
+// (body, year map or list, entry); the rest is room, not need.
+inline constexpr size_t kCommandNestingMax = 16;
+
+// ParseCommand from the body's text, as POST /v1/commands/<name> receives
+// it. Refuses, before building a tree, text nested deeper than
+// kCommandNestingMax (invalid_field, field "body", rule "too_deep"); then
+// text that is not JSON or not an object (rule "not_a_json_object").
+std::variant<CommandEnvelope, Rejection> ParseCommandText(std::string_view name,
+                                                          std::string_view text);
+
 // The command as a JSON body that ParseCommand accepts and maps back to the
 // same envelope (minus actor/recorded_at_us): command_id, expected_version
 // (if set), reason (if non-empty) and the command's fields. Suitable for a

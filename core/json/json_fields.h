@@ -2,12 +2,15 @@
 // that core/fields.h describes. Not for use outside core/json.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -81,6 +84,14 @@ nlohmann::json ToJson(const T& value) {
 class JsonReader {
  public:
   const std::optional<FieldError>& error() const { return error_; }
+
+  // Reads the record `value` from the object `json`, whose keys may also
+  // include `besides` (read elsewhere); any other key is an unknown_field.
+  template <typename T, size_t N>
+  void ReadBesides(const nlohmann::json& json, const std::string_view (&besides)[N], T& value) {
+    if (error_) return;
+    ReadRecord(json, "", value, std::span<const std::string_view>(besides));
+  }
 
   template <typename T>
   void Read(const nlohmann::json& json, const std::string& path, T& value) {
@@ -177,10 +188,12 @@ class JsonReader {
   }
 
   template <typename T>
-  void ReadRecord(const nlohmann::json& json, const std::string& path, T& value) {
+  void ReadRecord(const nlohmann::json& json, const std::string& path, T& value,
+                  std::span<const std::string_view> besides = {}) {
     static_assert(HasFields<T>);
     if (!Expect(json.is_object(), path, "not_an_object")) return;
     size_t known = 0;
+    for (const std::string_view name : besides) known += json.contains(name) ? 1 : 0;
     VisitFields(value, [&](const char* name, auto& field) {
       using F = std::decay_t<decltype(field)>;
       const auto found = json.find(name);
@@ -200,7 +213,7 @@ class JsonReader {
     for (const auto& item : json.items()) {
       // Not a structured binding: clang before 16 cannot capture one in a lambda.
       const std::string& key = item.key();
-      bool listed = false;
+      bool listed = std::find(besides.begin(), besides.end(), key) != besides.end();
       VisitFields(value, [&](const char* name, auto&) { listed = listed || key == name; });
       if (!Expect(listed, Join(path, key), "unknown_field")) return;
     }

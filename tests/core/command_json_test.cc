@@ -107,6 +107,51 @@ TEST(CommandJsonTest, MalformedBodiesNameTheFieldAndRule) {
   }
 }
 
+std::string Nested(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(CommandJsonTest, JsonNestingDepthCountsBracketsOutsideStringsOnly) {
+  EXPECT_EQ(JsonNestingDepth("1", 8), 0u);
+  EXPECT_EQ(JsonNestingDepth(R"({"a":[1,{"b":[]}]})", 8), 4u);
+  EXPECT_EQ(JsonNestingDepth(R"({"a":"[[[[{{{{"})", 8), 1u);
+  EXPECT_EQ(JsonNestingDepth(R"({"a":"\"[[[[\\"})", 8), 1u);  // Escaped quote, then a backslash.
+  EXPECT_EQ(JsonNestingDepth(R"({"a":"\\"}[[[[)", 8), 4u);      // An escaped backslash ends nothing.
+  EXPECT_EQ(JsonNestingDepth(Nested(8), 8), 8u);
+  EXPECT_EQ(JsonNestingDepth(Nested(100000), 8), 9u);  // Stops at limit + 1.
+  EXPECT_EQ(JsonNestingDepth("]]]][", 8), 1u);         // Stray closers never go below zero.
+}
+
+TEST(CommandJsonTest, ParseCommandTextRefusesDeepOrNonObjectBodiesBeforeParsing) {
+  const std::string head = R"({"command_id":"c","cluster_id":)";
+  const std::string tail =
+      R"(,"financial_year":"2009/10","amount_pence":1,"paid_on":"2010-03-31","payment_reference":"P1"})";
+  struct Case {
+    std::string body, field, rule;
+  };
+  const std::vector<Case> cases = {
+      // The body is one level; a field nested to the limit is only the wrong type.
+      {head + Nested(kCommandNestingMax - 1) + tail, "cluster_id", "not_a_string"},
+      {head + Nested(kCommandNestingMax) + tail, "body", "too_deep"},
+      {head + Nested(30000) + tail, "body", "too_deep"},
+      {Nested(32000), "body", "too_deep"},
+      {"[]", "body", "not_a_json_object"},
+      {head + "\"wessex\"", "body", "not_a_json_object"},
+      {"", "body", "not_a_json_object"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseCommandText("record-tranche", c.body);
+    ASSERT_TRUE(std::holds_alternative<Rejection>(parsed)) << c.body.substr(0, 80);
+    const Rejection& rejection = std::get<Rejection>(parsed);
+    EXPECT_EQ(rejection.code, "invalid_field") << c.body.substr(0, 80);
+    EXPECT_EQ(rejection.details.at("field"), c.field) << c.body.substr(0, 80);
+    EXPECT_EQ(rejection.details.at("rule"), c.rule) << c.body.substr(0, 80);
+  }
+  // Brackets inside strings are text, and the envelope's fields sit beside the body's.
+  auto accepted = ParseCommandText(
+      "record-tranche", head + R"("wessex","reason":"[[[[[[[[[[[[[[[[[[[[ not nesting")" + tail);
+  ASSERT_TRUE(std::holds_alternative<CommandEnvelope>(accepted));
+  EXPECT_EQ(std::get<CommandEnvelope>(accepted).reason, "[[[[[[[[[[[[[[[[[[[[ not nesting");
+}
+
 TEST(CommandJsonTest, AmendAwardAcceptsZeroButNotNegative) {
   EXPECT_TRUE(std::holds_alternative<CommandEnvelope>(Parse("amend-award",
       R"({"command_id":"c","cluster_id":"w","financial_year":"2009/10","amount_pence":0,"reason":"x"})")));
