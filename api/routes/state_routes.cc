@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/routes/domain_routes.h"
+#include "api/routes/rendered_view_cache.h"
 #include "api/server/error_response.h"
 #include "api/service/service.h"
 #include "core/date.h"
@@ -91,39 +92,102 @@ Handler WithMoment(const RouteContext& context, F answer) {
   };
 }
 
-Response ProgrammeList(const RequestContext&, const projections::ReadModel& model,
+// A rendered answer, and whether it may be kept in the RenderedViewCache:
+// only answers about things that exist, so that the keys stay the domain's.
+struct Rendered {
+  Response response;
+  bool cacheable = false;
+};
+
+// Like WithMoment, but a request for the current state (no as_of, no
+// effective) is answered from `cache` when a body rendered at the head
+// position is kept there; otherwise the answer is rendered and, when
+// cacheable, kept. `key` names the route and its arguments (it is never
+// built from as_of or effective). Requests for other moments render as
+// before: they are rarer and their keys would be the client's choice.
+template <typename KeyOf, typename F>
+Handler WithCachedMoment(const RouteContext& context,
+                         const std::shared_ptr<RenderedViewCache>& cache, KeyOf key_of, F answer) {
+  return [context, cache, key_of, answer](RequestContext request, Responder responder) {
+    const projections::ReadModel& model = context.service->read_model();
+    projections::Moment moment;
+    if (auto bad = ParseMoment(request, model, &moment)) {
+      responder.Send(std::move(*bad));
+      return;
+    }
+    const bool current =
+        request.query_params.count("as_of") == 0 && request.query_params.count("effective") == 0;
+    if (!current) {
+      responder.Send(answer(request, model, moment).response);
+      return;
+    }
+    const std::string key = key_of(request);
+    if (auto body = cache->Find(key, moment.as_of_position)) {
+      context.metrics->view_cache_hits.Increment();
+      responder.Send(Response::Json(200, *body));
+      return;
+    }
+    context.metrics->view_cache_misses.Increment();
+    Rendered rendered = answer(request, model, moment);
+    if (rendered.cacheable && rendered.response.status == 200) {
+      cache->Store(key, moment.as_of_position,
+                   std::make_shared<const std::string>(rendered.response.body));
+    }
+    responder.Send(std::move(rendered.response));
+  };
+}
+
+// Cache keys: the route's name, then its arguments after a separator that
+// no id or query value holds unescaped.
+std::string Key(std::string_view route, std::string_view argument = {}) {
+  std::string key(route);
+  key += '\0';
+  key += argument;
+  return key;
+}
+
+Rendered ProgrammeList(const RequestContext&, const projections::ReadModel& model,
                        const projections::Moment& moment) {
   json items = json::array();
   for (const auto& view : model.Programmes(moment)) {
     items.push_back(projections::ProgrammeViewToJson(view));
   }
-  return Response::Json(200, Dump({{"programmes", items},
-                                   {"moment", projections::MomentToJson(moment)}}));
+  return {Response::Json(200, Dump({{"programmes", items},
+                                    {"moment", projections::MomentToJson(moment)}})),
+          true};
 }
 
-Response ProgrammeOne(const RequestContext& request, const projections::ReadModel& model,
+Rendered ProgrammeOne(const RequestContext& request, const projections::ReadModel& model,
                       const projections::Moment& moment) {
   auto view = model.Programme(request.path_params.at("id"), moment);
-  if (!view.ok()) return ErrorFromStatus(view.status(), {{"programme_id", request.path_params.at("id")}});
-  return Response::Json(200, Dump(projections::ProgrammeViewToJson(*view)));
+  if (!view.ok()) {
+    return {ErrorFromStatus(view.status(), {{"programme_id", request.path_params.at("id")}}), false};
+  }
+  return {Response::Json(200, Dump(projections::ProgrammeViewToJson(*view))), true};
 }
 
-Response ClusterList(const RequestContext& request, const projections::ReadModel& model,
+// With a `programme` filter, the list is kept only when it is not empty: an
+// empty list is what any made-up programme id gets.
+Rendered ClusterList(const RequestContext& request, const projections::ReadModel& model,
                      const projections::Moment& moment) {
   const std::string programme = request.Query("programme").value_or("");
   json items = json::array();
   for (const auto& view : model.Clusters(programme, moment)) {
     items.push_back(projections::ClusterSummaryToJson(view));
   }
-  return Response::Json(200, Dump({{"clusters", items},
-                                   {"moment", projections::MomentToJson(moment)}}));
+  const bool cacheable = programme.empty() || !items.empty();
+  return {Response::Json(200, Dump({{"clusters", items},
+                                    {"moment", projections::MomentToJson(moment)}})),
+          cacheable};
 }
 
-Response ClusterOne(const RequestContext& request, const projections::ReadModel& model,
+Rendered ClusterOne(const RequestContext& request, const projections::ReadModel& model,
                     const projections::Moment& moment) {
   auto view = model.Cluster(request.path_params.at("id"), moment);
-  if (!view.ok()) return ErrorFromStatus(view.status(), {{"cluster_id", request.path_params.at("id")}});
-  return Response::Json(200, Dump(projections::ClusterViewToJson(*view)));
+  if (!view.ok()) {
+    return {ErrorFromStatus(view.status(), {{"cluster_id", request.path_params.at("id")}}), false};
+  }
+  return {Response::Json(200, Dump(projections::ClusterViewToJson(*view))), true};
 }
 
 Response Ledger(const RequestContext& request, const projections::ReadModel& model,
@@ -210,10 +274,29 @@ void ClusterHistory(const RouteContext& context, const RequestContext& request,
 void RegisterStateRoutes(Router& router, const RouteContext& context) {
   const RouteAccess readers = RouteAccess::AnyOf({Role::kViewer, Role::kAuditor});
   const RouteAccess money_readers = RouteAccess::AnyOf({Role::kAuditor, Role::kFinance});
-  router.Add("GET", "/v1/programmes", readers, WithMoment(context, ProgrammeList));
-  router.Add("GET", "/v1/programmes/{id}", readers, WithMoment(context, ProgrammeOne));
-  router.Add("GET", "/v1/clusters", readers, WithMoment(context, ClusterList));
-  router.Add("GET", "/v1/clusters/{id}", readers, WithMoment(context, ClusterOne));
+  // One cache for these four routes, shared by their handlers (and so owned
+  // by the router).
+  auto cache = std::make_shared<RenderedViewCache>();
+  router.Add("GET", "/v1/programmes", readers,
+             WithCachedMoment(context, cache, [](const RequestContext&) { return Key("programmes"); },
+                              ProgrammeList));
+  router.Add("GET", "/v1/programmes/{id}", readers,
+             WithCachedMoment(
+                 context, cache,
+                 [](const RequestContext& r) { return Key("programme", r.path_params.at("id")); },
+                 ProgrammeOne));
+  router.Add("GET", "/v1/clusters", readers,
+             WithCachedMoment(
+                 context, cache,
+                 [](const RequestContext& r) {
+                   return Key("clusters", r.Query("programme").value_or(""));
+                 },
+                 ClusterList));
+  router.Add("GET", "/v1/clusters/{id}", readers,
+             WithCachedMoment(
+                 context, cache,
+                 [](const RequestContext& r) { return Key("cluster", r.path_params.at("id")); },
+                 ClusterOne));
   router.Add("GET", "/v1/clusters/{id}/events", readers,
              [context](RequestContext request, Responder responder) {
                ClusterHistory(context, request, std::move(responder));

@@ -67,7 +67,15 @@ Metrics::Metrics()
                            .Register(*registry)),
       http_requests(BuildCounter().Name("tranche_http_requests_total")
                         .Help("HTTP requests answered, by route pattern and status.")
-                        .Register(*registry)) {
+                        .Register(*registry)),
+      view_cache_hits(BuildCounter().Name("tranche_view_cache_hits_total")
+                          .Help("Current-state GETs answered with a body kept for the head.")
+                          .Register(*registry)
+                          .Add({})),
+      view_cache_misses(BuildCounter().Name("tranche_view_cache_misses_total")
+                            .Help("Current-state GETs rendered (no body kept for the head).")
+                            .Register(*registry)
+                            .Add({})) {
   // Every close reason exists from the start at zero, so the family is always
   // exposed and rate() sees the first close of each kind.
   for (const char* reason : kWebSocketCloseReasons) websocket_closes.Add({{"reason", reason}});

@@ -14,6 +14,9 @@
 //   websocket_catchup_fallbacks_total       counter   live → catch-up (queue full)
 //   websocket_closes_total{reason}          counter
 //   http_requests_total{route,status}       counter   route is the pattern, not the path
+//   view_cache_hits_total                   counter   current-state GETs answered from the
+//                                                     RenderedViewCache (api/routes/)
+//   view_cache_misses_total                 counter   current-state GETs rendered
 //
 // Threads: every method may be called from any thread (prometheus-cpp
 // metrics are thread-safe). A Metrics must outlive everything recording
@@ -64,6 +67,8 @@ struct Metrics {
   prometheus::Counter& websocket_catchup_fallbacks;
   prometheus::Family<prometheus::Counter>& websocket_closes;
   prometheus::Family<prometheus::Counter>& http_requests;
+  prometheus::Counter& view_cache_hits;
+  prometheus::Counter& view_cache_misses;
 };
 
 }  // namespace tranche::api
