@@ -154,6 +154,7 @@ int Run(const Flags& flags) {
   (*app).reset();  // Before the server: nothing may answer into its io_context after this.
   store->Close();
   Log({{"level", "info"}, {"msg", "stopped"}, {"status", store->WriterError().ToString()}});
+  FlushStdoutLog();
   return 0;
 }
 

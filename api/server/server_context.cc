@@ -1,19 +1,17 @@
 // Shared state of the server's sessions, and the JSON log line writer.
 #include "api/server/server_context.h"
 
-#include <cstdio>
 #include <ctime>
+
+#include "api/server/stdout_log.h"
 
 namespace tranche::api {
 
 void LogToStdout(const nlohmann::json& line) {
-  static std::mutex* const mutex = new std::mutex();
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(*mutex);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
+  StdoutLog::Instance().Append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
+
+void FlushStdoutLog() { StdoutLog::Instance().Flush(); }
 
 std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();

@@ -40,8 +40,11 @@ struct ServerOptions {
   std::function<void(const nlohmann::json&)> log;
 };
 
-// Writes one JSON log line to stdout (thread-safe).
+// Writes one JSON log line to stdout (thread-safe). The line is queued and
+// written by a writer thread within microseconds, in order, never dropped
+// (see stdout_log.h); FlushStdoutLog returns once every queued line is out.
 void LogToStdout(const nlohmann::json& line);
+void FlushStdoutLog();
 // "2024-01-01T00:00:00.000000Z" now.
 std::string NowRfc3339();
 
