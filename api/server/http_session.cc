@@ -142,20 +142,36 @@ void HttpSession::HandleRequest(Request request) {
   if (!pending.keep_alive) read_closed_ = true;
   const uint64_t id = pending.id;
   RawRequest raw = ToRawRequest(std::move(request), remote_);
+  // A handler that answers at once (every GET) runs on this strand, inside
+  // router.Handle below: its answer is kept in inline_response_ and handled
+  // after Handle returns, once the route and principal are known, without a
+  // post. An answer from another thread (a command, after its fsync) is
+  // posted to the strand and runs after this handler has finished.
   Responder responder([self = shared_from_this(), id](Response response) {
-    net::post(self->stream_.get_executor(),
-              [self, id, response = std::move(response)]() mutable {
-                self->OnResponse(id, std::move(response));
-              });
+    net::dispatch(self->stream_.get_executor(),
+                  [self, id, response = std::move(response)]() mutable {
+                    if (self->handling_id_ == id) {
+                      self->inline_response_ = std::move(response);
+                    } else {
+                      self->OnResponse(id, std::move(response));
+                    }
+                  });
   });
   std::string principal;
+  handling_id_ = id;
   std::string route = context_->router.Handle(std::move(raw), context_->authenticator,
                                               std::move(responder), &principal);
+  handling_id_ = 0;
   for (auto& item : pending_) {
     if (item.id == id) {
       item.route = std::move(route);
       item.principal = std::move(principal);
     }
+  }
+  if (inline_response_) {
+    Response response = std::move(*inline_response_);
+    inline_response_.reset();
+    OnResponse(id, std::move(response));
   }
 }
 

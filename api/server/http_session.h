@@ -1,7 +1,7 @@
 // HttpSession: one HTTP/1.1 keep-alive connection (chat-multi's
 // http_session). Reads requests, routes them, writes answers in request
-// order. Handlers answer later from any thread; answers are posted back to
-// this session's strand.
+// order. Handlers answer at once (on this session's strand) or later from
+// any thread; later answers are posted back to the strand.
 //
 // Limits: a body over kHttpBodyBytesMax → 413, headers over
 // kHttpHeaderBytesMax → 431, both then close. Waiting for a request's first
@@ -72,6 +72,8 @@ class HttpSession : public StoppableSession, public std::enable_shared_from_this
   uint64_t registry_id_ = 0;
   uint64_t next_request_id_ = 1;
   std::deque<Pending> pending_;
+  uint64_t handling_id_ = 0;                // The request inside router.Handle, or 0.
+  std::optional<Response> inline_response_;  // Its answer, when given there.
   bool reading_ = false;
   bool writing_ = false;
   bool read_closed_ = false;  // No more requests will be read.
