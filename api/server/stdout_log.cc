@@ -26,9 +26,9 @@ void StdoutLog::Append(std::string_view line) {
   written_.wait(lock, [this] { return waiting_.size() < kStdoutLogBufferBytesMax; });
   waiting_.append(line);
   waiting_.push_back('\n');
-  // Only a sleeping writer needs a wake-up; a busy one takes these lines with
-  // its next batch.
-  if (writer_idle_) {
+  // A sleeping writer needs a wake-up, and a gathering one when the batch is
+  // full; otherwise it takes these lines with its next batch.
+  if (writer_idle_ || waiting_.size() >= kStdoutLogBatchBytes) {
     writer_idle_ = false;
     lock.unlock();
     wake_writer_.notify_one();
@@ -39,7 +39,11 @@ void StdoutLog::Flush() {
   std::unique_lock lock(mutex_);
   // Everything waiting now goes out in a batch numbered at most `target`.
   const uint64_t target = appended_batches_ + (waiting_.empty() ? 0 : 1);
+  if (written_batches_ >= target) return;
+  ++flushes_waiting_;  // The writer stops gathering.
+  wake_writer_.notify_one();
   written_.wait(lock, [&] { return written_batches_ >= target; });
+  --flushes_waiting_;
 }
 
 void StdoutLog::Run() {
@@ -53,6 +57,10 @@ void StdoutLog::Run() {
       writer_idle_ = false;
       continue;
     }
+    // Gather: the lines of the next interval go out in the same write.
+    wake_writer_.wait_for(lock, kStdoutLogGatherInterval, [this] {
+      return waiting_.size() >= kStdoutLogBatchBytes || flushes_waiting_ > 0 || stopping_;
+    });
     batch.clear();
     batch.swap(waiting_);
     ++appended_batches_;

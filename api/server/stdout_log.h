@@ -1,9 +1,11 @@
 // StdoutLog: the server's JSON log lines, written to stdout in batches by one
 // writer thread, so that a request never waits for a write(2).
 //
-// Every line given to Append is written, in the order given, as soon as the
-// writer gets to it (microseconds when the writer is idle; under load the
-// writer takes everything appended while it wrote, in one write). Nothing is
+// Every line given to Append is written, in the order given, within
+// kStdoutLogGatherInterval: the first line after a quiet spell wakes the
+// writer, which then gathers whatever else arrives in that interval (or until
+// kStdoutLogBatchBytes wait) and writes it all at once. So a busy server pays
+// one wake-up and one write(2) per interval, not per request. Nothing is
 // dropped: when kStdoutLogBufferBytesMax bytes wait (stdout is a pipe nobody
 // reads, or a full disk is slow), Append blocks until the writer catches up,
 // as a direct write would. Flush waits until everything appended so far is
@@ -14,6 +16,7 @@
 // Threads: Append and Flush may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -24,6 +27,8 @@
 namespace tranche::api {
 
 inline constexpr size_t kStdoutLogBufferBytesMax = 4 * 1024 * 1024;
+inline constexpr size_t kStdoutLogBatchBytes = 64 * 1024;  // Written without waiting longer.
+inline constexpr std::chrono::milliseconds kStdoutLogGatherInterval{2};
 
 class StdoutLog {
  public:
@@ -46,12 +51,13 @@ class StdoutLog {
 
   std::FILE* const out_;
   std::mutex mutex_;
-  std::condition_variable wake_writer_;  // Lines wait, or stopping_.
+  std::condition_variable wake_writer_;  // Lines wait, a batch is full, Flush, or stopping_.
   std::condition_variable written_;      // A batch was written.
   std::string waiting_;                  // Guarded by mutex_.
   uint64_t appended_batches_ = 0;        // Guarded by mutex_: batches handed to the writer.
   uint64_t written_batches_ = 0;         // Guarded by mutex_.
-  bool writer_idle_ = false;             // Guarded by mutex_: waiting on wake_writer_.
+  bool writer_idle_ = false;             // Guarded by mutex_: waiting for a first line.
+  uint64_t flushes_waiting_ = 0;         // Guarded by mutex_: Flush calls waiting.
   bool stopping_ = false;                // Guarded by mutex_.
   std::thread writer_;
 };
