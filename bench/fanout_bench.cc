@@ -8,6 +8,11 @@
 //   fanout_bench [--tranched PATH] [--seed FILE] [--subscribers 1000]
 //                [--rate 1000] [--seconds 10] [--command-connections 16]
 //                [--server-threads 2] [--phases plain,stalled]
+//                [--frames batch|single]
+//
+// Subscribers ask for frames=batch (as the dashboard does): each frame is a
+// JSON array of messages, one per line; --frames single asks for one message
+// per frame, the protocol's default.
 //
 // Every subscriber and the command client run on one io_context, on one
 // thread; the main thread starts them, waits (polling with deadlines) and
@@ -96,6 +101,7 @@ struct Options {
   int command_connections = 16;
   int server_threads = 2;
   std::vector<std::string> phases = {"plain", "stalled"};
+  std::string frames = "batch";
 };
 
 int64_t WallMicros() {
@@ -296,6 +302,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   bool failed() const { return failed_.load(); }
   uint64_t out_of_order() const { return out_of_order_; }
   uint64_t checkpoints() const { return checkpoints_; }
+  uint64_t messages() const { return messages_; }
+  uint64_t frames() const { return frames_; }
   const std::vector<uint32_t>& received_at_us() const { return received_at_us_; }
 
   void Close() {
@@ -329,14 +337,41 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
     if (ec) return Fail("read: " + ec.message());
     const int64_t now = WallMicros();
     const auto data = buffer_.cdata();
-    std::string_view text(static_cast<const char*>(data.data()), data.size());
+    std::string_view frame(static_cast<const char*>(data.data()), data.size());
+    if (!frame.empty() && frame.front() == '[') {
+      // frames=batch: "[m1,\nm2,\nm3]", one message per line.
+      frame.remove_prefix(1);
+      while (!frame.empty()) {
+        size_t end = frame.find('\n');
+        std::string_view line = frame.substr(0, end);
+        frame.remove_prefix(end == std::string_view::npos ? frame.size() : end + 1);
+        if (!line.empty() && (line.back() == ',' || (end == std::string_view::npos &&
+                                                     line.back() == ']'))) {
+          line.remove_suffix(1);
+        }
+        ++messages_;
+        if (!OnMessage(line, now)) return;
+      }
+      ++frames_;
+    } else {
+      ++messages_;
+      ++frames_;
+      if (!OnMessage(frame, now)) return;
+    }
+    buffer_.consume(buffer_.size());
+    DoRead();
+  }
+
+  // One stream message; false (after Fail) when the subscriber must stop.
+  bool OnMessage(std::string_view text, int64_t now) {
     // Keys are in sorted order and "data" (the payload) comes before
     // "kind" and "position": the last occurrences are the envelope's.
     const size_t kind_at = text.rfind("\"kind\":\"");
     const size_t position_at = text.rfind("\"position\":");
     uint64_t position = 0;
     if (kind_at == std::string_view::npos || position_at == std::string_view::npos) {
-      return Fail("unexpected message: " + std::string(text.substr(0, 200)));
+      Fail("unexpected message: " + std::string(text.substr(0, 200)));
+      return false;
     }
     const char* digits = text.data() + position_at + 11;
     std::from_chars(digits, text.data() + text.size(), position);
@@ -351,7 +386,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       } else {
         const size_t index = position - ledger_.first;
         if (index >= ledger_.recorded_us.size()) {
-          return Fail("event beyond the planned commands: " + std::to_string(position));
+          Fail("event beyond the planned commands: " + std::to_string(position));
+          return false;
         }
         if (ledger_.recorded_us[index] < 0) ledger_.recorded_us[index] = RecordedAt(text);
         received_at_us_.push_back(static_cast<uint32_t>(now - ledger_.epoch_us));
@@ -360,17 +396,18 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       next_position_.store(next_);
     } else if (kind == "caugh") {
       if (position + 1 != ledger_.first) {
-        return Fail("caught_up at " + std::to_string(position) + ", expected " +
-                    std::to_string(ledger_.first - 1));
+        Fail("caught_up at " + std::to_string(position) + ", expected " +
+             std::to_string(ledger_.first - 1));
+        return false;
       }
       caught_up_ = true;
     } else if (kind == "check") {
       ++checkpoints_;
     } else {
-      return Fail("unexpected message: " + std::string(text.substr(0, 200)));
+      Fail("unexpected message: " + std::string(text.substr(0, 200)));
+      return false;
     }
-    buffer_.consume(buffer_.size());
-    DoRead();
+    return true;
   }
 
   static int64_t RecordedAt(std::string_view text) {
@@ -400,6 +437,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   std::atomic<bool> failed_{false};
   uint64_t out_of_order_ = 0;
   uint64_t checkpoints_ = 0;
+  uint64_t messages_ = 0;
+  uint64_t frames_ = 0;
   std::string error_;
   std::vector<uint32_t> received_at_us_;  // Microseconds after the epoch, per event in order.
 };
@@ -620,8 +659,8 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   }
   std::shared_ptr<Subscriber> stalled;
   if (with_stalled) stalled = std::make_shared<Subscriber>(ioc, ledger, true);
-  const std::string target =
-      "/v1/stream?from=" + std::to_string(ledger.first) + "&access_token=" + tokens.viewer;
+  const std::string target = "/v1/stream?frames=" + options.frames + "&from=" +
+                             std::to_string(ledger.first) + "&access_token=" + tokens.viewer;
   std::atomic<int> opened{0};
   size_t next_to_open = 0;
   std::function<void()> open_next = [&] {
@@ -704,7 +743,7 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   // Per subscriber: everything, in order, once.
   const uint64_t events = last >= ledger.first ? last - ledger.first + 1 : 0;
   uint64_t min_count = UINT64_MAX, max_count = 0, complete = 0, out_of_order = 0, failed = 0;
-  uint64_t checkpoints = 0;
+  uint64_t checkpoints = 0, messages = 0, frames = 0;
   std::string first_error;
   std::vector<uint32_t> from_recorded, from_ack;
   from_recorded.reserve(events * subscribers.size());
@@ -716,6 +755,8 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
     max_count = std::max<uint64_t>(max_count, received.size());
     out_of_order += s->out_of_order();
     checkpoints += s->checkpoints();
+    messages += s->messages();
+    frames += s->frames();
     if (!s->error().empty()) {
       ++failed;
       if (first_error.empty()) first_error = s->error();
@@ -750,6 +791,7 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   PrintJson({{"kind", "fanout"},
              {"phase", phase},
              {"stalled_subscriber", with_stalled},
+             {"frames", options.frames},
              {"subscribers", options.subscribers},
              {"subscribe_seconds", std::round(subscribe_seconds * 100) / 100},
              {"all_caught_up", all_caught_up},
@@ -772,6 +814,8 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
              {"first_subscriber_error", first_error},
              {"out_of_order", out_of_order},
              {"checkpoints", checkpoints},
+             {"messages_per_frame",
+              frames == 0 ? 0.0 : std::round(100.0 * messages / frames) / 100},
              {"drain_ms_after_last_answer", std::round(drain_ms)},
              {"latency_ms_from_recorded_at_p50", p50_recorded},
              {"latency_ms_from_recorded_at_p99", p99_recorded},
@@ -859,7 +903,10 @@ int Main(int argc, char** argv) {
     else if (arg == "--seconds") options.seconds = std::stod(value());
     else if (arg == "--command-connections") options.command_connections = std::stoi(value());
     else if (arg == "--server-threads") options.server_threads = std::stoi(value());
-    else if (arg == "--phases") {
+    else if (arg == "--frames" && i + 1 < argc &&
+             (argv[i + 1] == std::string("batch") || argv[i + 1] == std::string("single"))) {
+      options.frames = value();
+    } else if (arg == "--phases") {
       options.phases.clear();
       std::stringstream list(value());
       for (std::string item; std::getline(list, item, ',');) options.phases.push_back(item);
@@ -867,7 +914,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: fanout_bench [--tranched PATH] [--seed FILE] [--subscribers N] "
                    "[--rate COMMANDS_PER_S] [--seconds S] [--command-connections N] "
-                   "[--server-threads N] [--phases plain,stalled]\n");
+                   "[--server-threads N] [--phases plain,stalled] [--frames batch|single]\n");
       return 2;
     }
   }

@@ -28,6 +28,9 @@ inline constexpr size_t kEventsPageLimitDefault = 100;
 inline constexpr size_t kWebSocketQueueMessagesMax = 1024;       // Per-session send queue.
 inline constexpr size_t kWebSocketIncomingBytesMax = 4 * 1024;   // Larger: close 1009.
 inline constexpr size_t kWebSocketCatchUpBatchEventsMax = 256;   // One store read.
+// With frames=batch, one frame carries queued messages up to this many bytes
+// (a single larger message still goes alone).
+inline constexpr size_t kWebSocketBatchFrameBytesMax = 256 * 1024;
 // A filtered session sends a checkpoint after this many positions without a
 // matching event.
 inline constexpr uint64_t kWebSocketCheckpointPositionsMax = 1000;

@@ -53,6 +53,12 @@ std::optional<Response> ParseStreamQuery(const std::map<std::string, std::string
       return BadField("type", "too_many_types", "too many types");
     }
   }
+  if (auto it = query.find("frames"); it != query.end()) {
+    if (it->second != "single" && it->second != "batch") {
+      return BadField("frames", "unknown_frames", "frames must be single or batch");
+    }
+    out->batch_frames = it->second == "batch";
+  }
   return std::nullopt;
 }
 
@@ -174,8 +180,21 @@ void WebSocketSession::PumpCatchUp() {
 }
 
 void WebSocketSession::OnLive(LiveBatch batch) {
-  net::post(ws_.get_executor(),
-            [self = shared_from_this(), batch = std::move(batch)] { self->HandleLive(batch); });
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(batch));
+    if (mailbox_.size() > 1) return;  // A drain is already on its way.
+  }
+  net::post(ws_.get_executor(), [self = shared_from_this()] { self->DrainMailbox(); });
+}
+
+void WebSocketSession::DrainMailbox() {
+  std::vector<LiveBatch> batches;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    batches.swap(mailbox_);
+  }
+  for (const LiveBatch& batch : batches) HandleLive(batch);
 }
 
 void WebSocketSession::HandleLive(const LiveBatch& batch) {
@@ -229,21 +248,44 @@ void WebSocketSession::DoWrite() {
   if (writing_ || queue_.empty() || mode_ == Mode::kClosed) return;
   writing_ = true;
   write_started_ = Clock::now();
+  net::const_buffer payload;
+  if (!query_.batch_frames) {
+    in_flight_message_ = std::move(queue_.front().message);
+    in_flight_covered_ = queue_.front().covered_position;
+    in_flight_messages_ = 1;
+    queue_.pop_front();
+    payload = net::buffer(*in_flight_message_);
+  } else {
+    // Messages are JSON text already: the array is their concatenation.
+    frame_.assign(1, '[');
+    in_flight_messages_ = 0;
+    while (!queue_.empty() &&
+           (in_flight_messages_ == 0 ||
+            frame_.size() + queue_.front().message->size() < kWebSocketBatchFrameBytesMax)) {
+      if (in_flight_messages_ > 0) frame_.append(",\n");
+      frame_.append(*queue_.front().message);
+      in_flight_covered_ = queue_.front().covered_position;
+      ++in_flight_messages_;
+      queue_.pop_front();
+    }
+    frame_.push_back(']');
+    payload = net::buffer(frame_);
+  }
   ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front().message),
+  ws_.async_write(payload,
                   beast::bind_front_handler(&WebSocketSession::OnWrite, shared_from_this()));
 }
 
 void WebSocketSession::OnWrite(beast::error_code ec, size_t) {
   writing_ = false;
+  in_flight_message_.reset();
   if (ec) {
     queue_.clear();
     beast::get_lowest_layer(ws_).close();  // The pending read fails and finishes us.
     return;
   }
-  written_position_ = queue_.front().covered_position;
-  queue_.pop_front();
-  context_->metrics.websocket_messages_sent.Increment();
+  written_position_ = in_flight_covered_;
+  context_->metrics.websocket_messages_sent.Increment(static_cast<double>(in_flight_messages_));
   if (mode_ == Mode::kClosing) {
     StartClose();
     return;
@@ -290,7 +332,7 @@ void WebSocketSession::CloseWith(websocket::close_code code, const std::string& 
   close_code_ = code;
   close_reason_prefix_ = reason_prefix;
   closing_since_ = Clock::now();
-  while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+  queue_.clear();  // What is in flight has already left the queue.
   context_->Log({{"level", "info"}, {"msg", "websocket_closing"}, {"reason", label},
                  {"remote", remote_}});
   // The close frame names the resume position, so it waits for the message in

@@ -5,7 +5,13 @@
 // Protocol (DESIGN.md "Live stream"): event messages in strictly increasing
 // position, {"kind":"caught_up"} once when catch-up reaches the head, and
 // {"kind":"checkpoint"} after ServerOptions::websocket_checkpoint_positions
-// positions without a matching event.
+// positions without a matching event. One message per text frame, unless the
+// client asked for frames=batch: then every frame is a JSON array of one or
+// more messages in order, "[m1,\nm2,\nm3]" (no message holds a raw newline,
+// so a client may also split on newlines), as many as are queued when the
+// previous frame's write completes, up to kWebSocketBatchFrameBytesMax. A
+// subscriber that keeps up gets one-message arrays; one that falls behind gets
+// fewer, larger frames instead of a growing backlog (docs/DECISIONS.md §10).
 //
 // How it never gaps, never duplicates and never slows the writer:
 // `next_position_` is the first position not yet handled. In catch-up mode the
@@ -23,7 +29,12 @@
 // written (the close frame follows the message in flight, if any). An incoming message over
 // kWebSocketIncomingBytesMax closes it with 1009.
 //
-// Threads: all members on the session's strand; OnLive/Shutdown any thread.
+// Live batches wait in a mailbox guarded by its own mutex; the broadcaster
+// posts a drain only when the mailbox was empty, so a session that is behind
+// costs the publisher one push per batch, not one post.
+//
+// Threads: all members on the session's strand, except mailbox_ (under
+// mailbox_mutex_); OnLive/Shutdown any thread.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -33,8 +44,10 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/server/broadcaster.h"
 #include "api/server/server_context.h"
@@ -46,8 +59,9 @@ inline constexpr char kStreamRoute[] = "/v1/stream";
 struct StreamQuery {
   std::optional<uint64_t> from;  // Absent: the head (only what comes next).
   eventstore::ReadFilter filter;
+  bool batch_frames = false;  // frames=batch: every frame is an array of messages.
 };
-// Parses from, stream and type; the 400 response on bad input.
+// Parses from, stream, type and frames; the 400 response on bad input.
 std::optional<Response> ParseStreamQuery(const std::map<std::string, std::string>& query,
                                          StreamQuery* out);
 
@@ -76,6 +90,7 @@ class WebSocketSession : public LiveSubscriber,
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void PumpCatchUp();
+  void DrainMailbox();
   void HandleLive(const LiveBatch& batch);
   bool Matches(const std::string& stream, const std::string& type) const;
   void Enqueue(std::shared_ptr<const std::string> message, uint64_t covered_position);
@@ -106,8 +121,15 @@ class WebSocketSession : public LiveSubscriber,
   uint64_t written_position_ = 0;   // Covered by the last completely written message.
   bool caught_up_sent_ = false;
   bool catch_up_posted_ = false;
-  std::deque<Outgoing> queue_;  // Front is being written while writing_.
+  std::deque<Outgoing> queue_;  // Waiting; what is being written has left it.
   bool writing_ = false;
+  // The write in flight: a queued message itself, or (frames=batch) frame_.
+  std::shared_ptr<const std::string> in_flight_message_;
+  std::string frame_;
+  uint64_t in_flight_covered_ = 0;
+  size_t in_flight_messages_ = 0;
+  std::mutex mailbox_mutex_;
+  std::vector<LiveBatch> mailbox_;  // Live batches not yet drained on the strand.
   bool ping_pending_ = false;
   Clock::time_point write_started_;
   Clock::time_point last_ping_sent_;

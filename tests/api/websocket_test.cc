@@ -2,6 +2,7 @@
 // concurrent appends, fallback to catch-up, checkpoints, limits, shutdown.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -83,10 +84,31 @@ void ExpectExactly(const std::vector<uint64_t>& positions, uint64_t last) {
   for (uint64_t i = 0; i < last; ++i) ASSERT_EQ(positions[i], i + 1) << "gap or duplicate";
 }
 
-TEST(WebSocketTest, ResumingUnderConcurrentAppendsHasNoGapAndNoDuplicate) {
+// The messages of one frame: the frame itself, or with frames=batch its
+// array's elements (checked to be one per line, as the protocol promises).
+std::optional<std::vector<nlohmann::json>> ReadFrame(WsClient& client, bool batch,
+                                                     size_t* messages_in_frame = nullptr) {
+  auto text = client.ReadText();
+  if (!text) return std::nullopt;
+  nlohmann::json frame = nlohmann::json::parse(*text);
+  std::vector<nlohmann::json> messages;
+  if (!batch) {
+    EXPECT_TRUE(frame.is_object()) << *text;
+    messages.push_back(std::move(frame));
+  } else {
+    EXPECT_TRUE(frame.is_array() && !frame.empty()) << text->substr(0, 200);
+    const size_t lines = static_cast<size_t>(std::count(text->begin(), text->end(), '\n')) + 1;
+    EXPECT_EQ(lines, frame.size()) << "one message per line";
+    for (auto& message : frame) messages.push_back(std::move(message));
+  }
+  if (messages_in_frame) *messages_in_frame = messages.size();
+  return messages;
+}
+
+void ResumeUnderConcurrentAppends(bool batch) {
   TestServer server([](ServerOptions& o) { o.websocket_queue_messages_max = 32; });
   const uint32_t seed = 20240401;
-  std::printf("seed %u\n", seed);
+  std::printf("seed %u, frames=%s\n", seed, batch ? "batch" : "single");
   std::mt19937 random(seed);
   constexpr uint64_t kEvents = 1500;
   std::atomic<uint64_t> appended{0};
@@ -101,13 +123,17 @@ TEST(WebSocketTest, ResumingUnderConcurrentAppendsHasNoGapAndNoDuplicate) {
   int reconnects = 0;
   while (positions.empty() || positions.back() < kEvents) {
     uint64_t from = positions.empty() ? 1 : positions.back() + 1;
-    WsClient client(server.port(), "/v1/stream?from=" + std::to_string(from), kViewerToken);
+    WsClient client(server.port(), std::string("/v1/stream?frames=") +
+                                       (batch ? "batch" : "single") + "&from=" + std::to_string(from),
+                    kViewerToken);
     ASSERT_TRUE(client.connected());
     size_t take = 1 + random() % 200;
     for (size_t i = 0; i < take; ++i) {
-      auto message = client.Read();
-      ASSERT_TRUE(message) << "closed unexpectedly";
-      if ((*message)["kind"] == "event") positions.push_back((*message)["position"]);
+      auto messages = ReadFrame(client, batch);
+      ASSERT_TRUE(messages) << "closed unexpectedly";
+      for (const auto& message : *messages) {
+        if (message["kind"] == "event") positions.push_back(message["position"]);
+      }
       if (!positions.empty() && positions.back() >= kEvents) break;
     }
     if (random() % 2) client.Close(); else client.Abort();
@@ -116,6 +142,58 @@ TEST(WebSocketTest, ResumingUnderConcurrentAppendsHasNoGapAndNoDuplicate) {
   writer.join();
   std::printf("reconnects %d\n", reconnects);
   ExpectExactly(positions, kEvents);
+}
+
+TEST(WebSocketTest, ResumingUnderConcurrentAppendsHasNoGapAndNoDuplicate) {
+  ResumeUnderConcurrentAppends(/*batch=*/false);
+}
+
+TEST(WebSocketTest, BatchFramesResumeUnderConcurrentAppendsWithNoGapAndNoDuplicate) {
+  ResumeUnderConcurrentAppends(/*batch=*/true);
+}
+
+TEST(WebSocketTest, BatchFramesCarryWhatQueuedWhileTheLastFrameWasWritten) {
+  TestServer server;
+  EXPECT_EQ(WsClient(server.port(), "/v1/stream?frames=many", kViewerToken).handshake_status(), 400u);
+  AppendEvents(server.store(), "cluster-a", 600, "BidSubmitted");
+  WsClient client(server.port(), "/v1/stream?frames=batch&from=1", kViewerToken);
+  ASSERT_TRUE(client.connected());
+  // Catch-up queues a store read at a time while the first frame is written,
+  // so later frames carry many messages; together exactly 1..600, then caught_up.
+  std::vector<uint64_t> positions;
+  size_t frames = 0, largest = 0;
+  bool caught_up = false;
+  while (!caught_up) {
+    size_t in_frame = 0;
+    auto messages = ReadFrame(client, /*batch=*/true, &in_frame);
+    ASSERT_TRUE(messages);
+    ++frames;
+    largest = std::max(largest, in_frame);
+    for (const auto& message : *messages) {
+      ASSERT_FALSE(caught_up) << "a message after caught_up in the same catch-up";
+      if (message["kind"] == "event") {
+        EXPECT_EQ(message["type"], "BidSubmitted");
+        EXPECT_TRUE(message.contains("data"));
+        positions.push_back(message["position"]);
+      } else {
+        EXPECT_EQ(message, (nlohmann::json{{"kind", "caught_up"}, {"position", 600}}));
+        caught_up = true;
+      }
+    }
+  }
+  ExpectExactly(positions, 600);
+  EXPECT_LT(frames, 601u) << "catch-up was never batched";
+  EXPECT_GT(largest, 1u);
+  // Live: what comes next arrives too, still as arrays.
+  AppendEvents(server.store(), "cluster-b", 5);
+  while (positions.size() < 605) {
+    auto messages = ReadFrame(client, /*batch=*/true);
+    ASSERT_TRUE(messages);
+    for (const auto& message : *messages) positions.push_back(message["position"]);
+  }
+  ExpectExactly(positions, 605);
+  // Messages, not frames, are counted as sent: at least the 601 catch-up ones.
+  EXPECT_GE(server.MetricValue("tranche_websocket_messages_sent_total"), 601);
 }
 
 TEST(WebSocketTest, SlowReaderFallsBackToCatchUpAndRejoinsWithoutGaps) {
