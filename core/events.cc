@@ -36,4 +36,23 @@ std::string EventStream(const Event& event) {
       event);
 }
 
+bool IsEventStream(std::string_view stream, const Event& event) {
+  return std::visit(
+      [stream](const auto& payload) {
+        using T = std::decay_t<decltype(payload)>;
+        constexpr bool kProgramme =
+            std::is_same_v<T, ProgrammeOpened> || std::is_same_v<T, FinancialYearClosed>;
+        constexpr std::string_view kPrefix = kProgramme ? "programme-" : "cluster-";
+        std::string_view id;
+        if constexpr (kProgramme) {
+          id = payload.programme_id;
+        } else {
+          id = payload.cluster_id;
+        }
+        return stream.size() == kPrefix.size() + id.size() && stream.starts_with(kPrefix) &&
+               stream.substr(kPrefix.size()) == id;
+      },
+      event);
+}
+
 }  // namespace tranche::core

@@ -146,6 +146,8 @@ std::string_view EventTypeName(const Event& event);
 const std::vector<std::string_view>& AllEventTypeNames();
 // The stream an event belongs to: "programme-<id>" or "cluster-<id>".
 std::string EventStream(const Event& event);
+// True when `stream` == EventStream(event), without building the name.
+bool IsEventStream(std::string_view stream, const Event& event);
 
 // Compact binary payload: fields in declaration order; unsigned integers as
 // LEB128 varints, Pence as zigzag varints, strings and lists length-prefixed,

@@ -118,7 +118,7 @@ void Apply(State& state, const FinancialYearClosed& e) {
 void Evolve(State& state, const DomainEvent& event) { Evolve(state, event.stream, event.event); }
 
 void Evolve(State& state, std::string_view stream, const Event& event) {
-  TRANCHE_CHECK_MSG(stream == EventStream(event), "event applied to the wrong stream");
+  TRANCHE_CHECK_MSG(IsEventStream(stream, event), "event applied to the wrong stream");
   std::visit([&state](const auto& payload) { Apply(state, payload); }, event);
   std::visit(
       [&state](const auto& payload) {

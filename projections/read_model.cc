@@ -26,7 +26,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
   std::visit(
       Overloaded{
           [&](const core::ProgrammeOpened& ev) {
-            ProgrammeRecord record{ev.programme_id, ev.name, ev.funder, {}, {}, {p}};
+            ProgrammeRecord record{ev.programme_id, ev.name, ev.funder, {}, {}, {p}, {}};
             for (const auto& year : ev.financial_years) {
               record.years.push_back(YearRecord{year.label, year.envelope_pence, 0, Pence()});
             }
@@ -79,23 +79,25 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           [&](const core::TrancheRecorded& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
-            TrancheView view{ev.payment_reference, ev.financial_year, ev.amount_pence, ev.paid_on,
-                             p, e.recorded_at_us, e.actor, false, 0, ""};
             c.IndexTranche(ev.payment_reference, c.tranches.size());
-            c.tranches.push_back(TrancheRecord{std::move(view)});
-            AddLedgerRow(e, "tranche", ev.programme_id, ev.cluster_id, ev.financial_year,
-                         ev.payment_reference, ev.paid_on, ev.amount_pence);
+            c.tranches.push_back(TrancheRecord{arena.Copy(ev.payment_reference),
+                                               symbols.Intern(e.actor), {}, ev.financial_year,
+                                               ev.amount_pence, ev.paid_on, p, e.recorded_at_us,
+                                               0});
+            AddLedgerRow(e, false, MutableProgramme(ev.programme_id), c,
+                         c.tranches.back().payment_reference, ev.financial_year, ev.paid_on,
+                         ev.amount_pence);
           },
           [&](const core::TrancheReversed& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
             internal::TrancheRecord* tranche = c.FindTranche(ev.payment_reference);
             TRANCHE_CHECK_MSG(tranche != nullptr, "reversal of an unknown tranche");
-            TrancheView& view = tranche->view;
-            view.reversed_position = p;
-            view.reversal_reason = ev.reason;
-            AddLedgerRow(e, "reversal", ev.programme_id, ev.cluster_id, ev.financial_year,
-                         ev.payment_reference, ev.paid_on, Minus(Pence(), ev.amount_pence));
+            tranche->reversed_position = p;
+            tranche->reversal_reason = arena.Copy(ev.reason);
+            AddLedgerRow(e, true, MutableProgramme(ev.programme_id), c,
+                         tranche->payment_reference, ev.financial_year, ev.paid_on,
+                         Minus(Pence(), ev.amount_pence));
           },
           [&](const core::FinancialYearClosed& ev) {
             ProgrammeRecord& programme = MutableProgramme(ev.programme_id);

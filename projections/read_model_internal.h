@@ -2,7 +2,13 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <cstring>
 #include <map>
+#include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,8 +57,144 @@ struct StatusStep {
   std::string reason;
 };
 
+inline uint64_t ReferenceHash(std::string_view reference) {
+  return std::hash<std::string_view>{}(reference);
+}
+
+// Indices of a cluster's tranches by the hash of their payment reference: an
+// open-addressing table of (hash, index) slots with linear probing, kept at
+// most half full. An insert is one probe into a flat array (a node-based
+// multimap cost a third of replay: bench/README.md); a lookup compares the
+// reference itself for each slot whose hash matches, so colliding hashes are
+// harmless. Entries are never removed.
+class ReferenceIndex {
+ public:
+  void Insert(uint64_t hash, size_t index) {
+    if (2 * (used_ + 1) > slots_.size()) Grow();
+    Place(hash, index);
+    ++used_;
+  }
+  // The first index with `hash` for which `matches(index)`; nullptr if none.
+  template <class Matches>
+  const size_t* Find(uint64_t hash, Matches matches) const {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.index == kEmpty) return nullptr;
+      if (slot.hash == hash && matches(slot.index)) return &slot.index;
+    }
+  }
+
+ private:
+  static constexpr size_t kEmpty = SIZE_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    size_t index = kEmpty;
+  };
+  void Place(uint64_t hash, size_t index) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+    slots_[i] = Slot{hash, index};
+  }
+  void Grow() {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(16, 2 * slots_.size())));
+    for (const Slot& slot : old) {
+      if (slot.index != kEmpty) Place(slot.hash, slot.index);
+    }
+  }
+  std::vector<Slot> slots_;  // Size: 0 or a power of two.
+  size_t used_ = 0;
+};
+
+// Per-event strings (payment references, command ids, reasons) copied once
+// into large blocks and read back as string_views; a block never moves, so
+// the views stay valid as long as the arena. One allocation per MiB instead
+// of one or more per event, and no per-string header (bench/README.md).
+class StringArena {
+ public:
+  std::string_view Copy(std::string_view text) {
+    if (text.empty()) return {};
+    if (text.size() > kBlockBytes / 4) {  // Large: a block of its own.
+      large_.push_back(std::make_unique<char[]>(text.size()));
+      std::memcpy(large_.back().get(), text.data(), text.size());
+      return {large_.back().get(), text.size()};
+    }
+    if (blocks_.empty() || kBlockBytes - used_ < text.size()) {
+      blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+      used_ = 0;
+    }
+    char* out = blocks_.back().get() + used_;
+    std::memcpy(out, text.data(), text.size());
+    used_ += text.size();
+    return {out, text.size()};
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = size_t{1} << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<char[]>> large_;
+  size_t used_ = 0;  // Bytes used in blocks_.back().
+};
+
+// Strings with few distinct values (actors, programme and cluster ids): one
+// copy each, shared by every record that names them.
+class SymbolTable {
+ public:
+  std::string_view Intern(std::string_view text) {
+    auto it = symbols_.find(text);
+    if (it == symbols_.end()) it = symbols_.emplace(text).first;
+    return *it;  // Set nodes never move.
+  }
+
+ private:
+  std::set<std::string, std::less<>> symbols_;
+};
+
+// A tranche as recorded; whether it is reversed is derived per moment.
 struct TrancheRecord {
-  TrancheView view;  // As recorded; `reversed` is derived per moment.
+  std::string_view payment_reference;  // In the model's arena.
+  std::string_view actor;              // Interned.
+  std::string_view reversal_reason;    // In the arena; empty until reversed.
+  FinancialYear financial_year;
+  Pence amount_pence;
+  core::Date paid_on;
+  uint64_t position = 0;
+  int64_t recorded_at_us = 0;
+  uint64_t reversed_position = 0;  // 0 while not reversed.
+
+  TrancheView ToView() const {
+    return TrancheView{std::string(payment_reference), financial_year, amount_pence, paid_on,
+                       position, recorded_at_us, std::string(actor), false,
+                       reversed_position, std::string(reversal_reason)};
+  }
+};
+
+// One ledger row (LedgerEntry) with its strings in the arena or interned.
+struct LedgerRow {
+  uint64_t position = 0;
+  int64_t recorded_at_us = 0;
+  std::string_view actor;
+  std::string_view command_id;
+  std::string_view programme_id;
+  std::string_view cluster_id;
+  std::string_view payment_reference;
+  std::string_view reason;
+  bool reversal = false;
+  FinancialYear financial_year;
+  core::Date paid_on;
+  Pence amount_pence;  // Negative for a reversal.
+  Pence cluster_year_total_pence;
+  Pence programme_year_total_pence;
+
+  LedgerEntry ToEntry() const {
+    return LedgerEntry{position, recorded_at_us, std::string(actor), std::string(command_id),
+                       reversal ? "reversal" : "tranche", std::string(programme_id),
+                       std::string(cluster_id), financial_year, std::string(payment_reference),
+                       paid_on, amount_pence, std::string(reason), cluster_year_total_pence,
+                       programme_year_total_pence};
+  }
 };
 
 struct MemberRecord {
@@ -75,6 +217,7 @@ struct ProgrammeRecord {
   std::vector<YearRecord> years;
   std::vector<std::string> cluster_ids;  // In submission order.
   std::vector<uint64_t> positions;       // Of every event of its stream.
+  std::map<FinancialYear, Pence> net_paid_by_year;  // Running total for the ledger.
 };
 
 struct ClusterRecord {
@@ -82,21 +225,19 @@ struct ClusterRecord {
   std::vector<StatusStep> statuses;  // First: submitted.
   std::map<FinancialYear, std::vector<AwardStep>> awards;
   std::vector<TrancheRecord> tranches;  // In log order.
-  // Index into `tranches` by the hash of the payment reference; a lookup
-  // compares the reference itself, so colliding hashes are harmless. Integer
-  // keys keep the hot replay path off string-keyed nodes (bench/README.md).
-  std::unordered_multimap<uint64_t, size_t> tranche_by_reference_hash;
+  // Index into `tranches` by payment reference (see ReferenceIndex).
+  ReferenceIndex tranche_by_reference;
+  // Net paid so far per year: the running total the ledger rows carry.
+  std::map<FinancialYear, Pence> net_paid_by_year;
 
   void IndexTranche(std::string_view reference, size_t index) {
-    tranche_by_reference_hash.emplace(std::hash<std::string_view>{}(reference), index);
+    tranche_by_reference.Insert(ReferenceHash(reference), index);
   }
   TrancheRecord* FindTranche(std::string_view reference) {
-    auto [first, last] =
-        tranche_by_reference_hash.equal_range(std::hash<std::string_view>{}(reference));
-    for (auto it = first; it != last; ++it) {
-      if (tranches[it->second].view.payment_reference == reference) return &tranches[it->second];
-    }
-    return nullptr;
+    const size_t* index = tranche_by_reference.Find(ReferenceHash(reference), [&](size_t i) {
+      return tranches[i].payment_reference == reference;
+    });
+    return index == nullptr ? nullptr : &tranches[*index];
   }
   std::vector<MemberRecord> members;  // In log order.
   std::unordered_map<std::string, size_t> active_member_by_id;
@@ -114,9 +255,9 @@ struct ReadModel::Model {
   std::map<std::string, ProgrammeRecord, std::less<>> programmes;
   std::map<std::string, ClusterRecord, std::less<>> clusters;
   std::vector<int64_t> recorded_at;  // Index: position - 1.
-  std::vector<LedgerEntry> ledger;
-  std::map<std::pair<std::string, FinancialYear>, Pence> cluster_year_net;
-  std::map<std::pair<std::string, FinancialYear>, Pence> programme_year_net;
+  std::vector<internal::LedgerRow> ledger;
+  internal::StringArena arena;
+  internal::SymbolTable symbols;
 
   uint64_t head() const { return recorded_at.size(); }
 
@@ -131,18 +272,20 @@ struct ReadModel::Model {
     return it->second;
   }
 
-  void AddLedgerRow(const EventEnvelope& envelope, const std::string& kind,
-                    const std::string& programme_id, const std::string& cluster_id,
-                    FinancialYear year, const std::string& reference, core::Date paid_on,
-                    Pence signed_amount) {
-    Pence& cluster_total = cluster_year_net[{cluster_id, year}];
-    Pence& programme_total = programme_year_net[{programme_id, year}];
+  // Appends a ledger row for a tranche or its reversal.
+  // `reference` is the tranche's copy in the arena.
+  void AddLedgerRow(const EventEnvelope& envelope, bool reversal, ProgrammeRecord& programme,
+                    ClusterRecord& cluster, std::string_view reference, FinancialYear year,
+                    core::Date paid_on, Pence signed_amount) {
+    Pence& cluster_total = cluster.net_paid_by_year[year];
+    Pence& programme_total = programme.net_paid_by_year[year];
     cluster_total = internal::Plus(cluster_total, signed_amount);
     programme_total = internal::Plus(programme_total, signed_amount);
-    ledger.push_back(LedgerEntry{envelope.position, envelope.recorded_at_us, envelope.actor,
-                                 envelope.command_id, kind, programme_id, cluster_id, year,
-                                 reference, paid_on, signed_amount, envelope.reason,
-                                 cluster_total, programme_total});
+    ledger.push_back(internal::LedgerRow{
+        envelope.position, envelope.recorded_at_us, symbols.Intern(envelope.actor),
+        arena.Copy(envelope.command_id), symbols.Intern(programme.id),
+        symbols.Intern(cluster.bid.cluster_id), reference, arena.Copy(envelope.reason),
+        reversal, year, paid_on, signed_amount, cluster_total, programme_total});
   }
 
   void Apply(const EventEnvelope& envelope, const core::Event& event);

@@ -32,7 +32,7 @@ const StatusStep& StatusAt(const ClusterRecord& cluster, uint64_t position) {
 
 // Whether a tranche counts as paid at the moment: known, not reversed, and
 // (with an effective date) paid by then.
-bool TranchePaidAt(const TrancheView& tranche, const Moment& moment) {
+bool TranchePaidAt(const TrancheRecord& tranche, const Moment& moment) {
   if (tranche.position > moment.as_of_position) return false;
   if (tranche.reversed_position != 0 && tranche.reversed_position <= moment.as_of_position) {
     return false;
@@ -44,10 +44,10 @@ bool TranchePaidAt(const TrancheView& tranche, const Moment& moment) {
 std::map<FinancialYear, Pence> NetPaidByYear(const ClusterRecord& cluster, const Moment& moment) {
   std::map<FinancialYear, Pence> totals;
   for (const TrancheRecord& t : cluster.tranches) {
-    if (t.view.position > moment.as_of_position) break;
-    if (TranchePaidAt(t.view, moment)) {
-      Pence& total = totals[t.view.financial_year];
-      total = Plus(total, t.view.amount_pence);
+    if (t.position > moment.as_of_position) break;
+    if (TranchePaidAt(t, moment)) {
+      Pence& total = totals[t.financial_year];
+      total = Plus(total, t.amount_pence);
     }
   }
   return totals;
@@ -74,11 +74,11 @@ ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programm
   // pass sums what each year paid and counts reversals.
   const auto known_end = std::upper_bound(
       c.tranches.begin(), c.tranches.end(), at,
-      [](uint64_t position, const TrancheRecord& t) { return position < t.view.position; });
+      [](uint64_t position, const TrancheRecord& t) { return position < t.position; });
   view.tranche_count = static_cast<uint64_t>(known_end - c.tranches.begin());
   std::map<FinancialYear, Pence> net_paid;
   for (auto it = c.tranches.begin(); it != known_end; ++it) {
-    const TrancheView& t = it->view;
+    const TrancheRecord& t = *it;
     if (t.reversed_position != 0 && t.reversed_position <= at) {
       ++view.reversed_tranche_count;
     } else if (!moment.effective || t.paid_on <= *moment.effective) {
@@ -123,8 +123,7 @@ ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programm
   std::sort(view.members.begin(), view.members.end(), by_name);
   const size_t shown = std::min<size_t>(view.tranche_count, kClusterViewTranchesMax);
   for (auto it = known_end - static_cast<std::ptrdiff_t>(shown); it != known_end; ++it) {
-    const TrancheRecord& t = *it;
-    TrancheView tranche = t.view;
+    TrancheView tranche = it->ToView();
     tranche.reversed = tranche.reversed_position != 0 && tranche.reversed_position <= at;
     if (!tranche.reversed) {
       tranche.reversed_position = 0;
@@ -227,13 +226,13 @@ std::vector<LedgerEntry> ReadModel::Ledger(std::string_view cluster_id, Moment m
   const auto& ledger = model_->ledger;
   auto first = std::lower_bound(
       ledger.begin(), ledger.end(), from_position,
-      [](const LedgerEntry& row, uint64_t position) { return row.position < position; });
+      [](const LedgerRow& row, uint64_t position) { return row.position < position; });
   for (auto it = first; it != ledger.end() && out.size() < limit; ++it) {
-    const LedgerEntry& row = *it;
+    const LedgerRow& row = *it;
     if (row.position > moment.as_of_position) break;
     if (!cluster_id.empty() && row.cluster_id != cluster_id) continue;
     if (moment.effective && row.paid_on > *moment.effective) continue;
-    out.push_back(row);
+    out.push_back(row.ToEntry());
   }
   return out;
 }
