@@ -187,12 +187,12 @@ class ByteReader {
 };
 
 template <size_t I = 0>
-StatusOr<Event> DecodeAlternative(std::string_view type, std::string_view bytes) {
+Status DecodeAlternative(std::string_view type, std::string_view bytes, Event* out) {
   if constexpr (I == std::variant_size_v<Event>) {
     return Status::DataLoss("unknown_event_type", "unknown event type '" + std::string(type) + "'");
   } else {
-    if (AllEventTypeNames()[I] != type) return DecodeAlternative<I + 1>(type, bytes);
-    std::variant_alternative_t<I, Event> payload;
+    if (AllEventTypeNames()[I] != type) return DecodeAlternative<I + 1>(type, bytes, out);
+    auto& payload = out->emplace<I>();
     ByteReader reader(bytes);
     reader.Read(payload);
     if (!reader.ok() || !reader.AtEnd()) {
@@ -200,7 +200,7 @@ StatusOr<Event> DecodeAlternative(std::string_view type, std::string_view bytes)
                                                    " payload of " + std::to_string(bytes.size()) +
                                                    " bytes does not decode");
     }
-    return Event(std::move(payload));
+    return Status::Ok();
   }
 }
 
@@ -212,12 +212,20 @@ std::string EncodeEvent(const Event& event) {
   return writer.Take();
 }
 
-StatusOr<Event> DecodeEvent(std::string_view type, uint32_t schema, std::string_view bytes) {
+Status DecodeEventInto(std::string_view type, uint32_t schema, std::string_view bytes,
+                       Event* out) {
   if (schema != kEventSchemaVersion) {
     return Status::DataLoss("unknown_event_schema",
                             "event schema " + std::to_string(schema) + " is not known");
   }
-  return DecodeAlternative(type, bytes);
+  return DecodeAlternative(type, bytes, out);
+}
+
+StatusOr<Event> DecodeEvent(std::string_view type, uint32_t schema, std::string_view bytes) {
+  Event event;
+  Status status = DecodeEventInto(type, schema, bytes, &event);
+  if (!status.ok()) return status;
+  return event;
 }
 
 }  // namespace tranche::core

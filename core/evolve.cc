@@ -91,6 +91,7 @@ void Apply(State& state, const TrancheRecorded& e) {
                        Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""})
           .second;
   TRANCHE_CHECK_MSG(inserted, "payment reference recorded twice");
+  state.IndexPaymentReference(e.payment_reference, e.cluster_id);
   cluster.net_paid[e.financial_year] += e.amount_pence;
   ++cluster.version;
 }

@@ -81,10 +81,21 @@ const Cluster* State::FindCluster(std::string_view cluster_id) const {
 
 const Cluster* State::FindClusterByPaymentReference(std::string_view payment_reference) const {
   const std::string key(payment_reference);
-  for (const auto& [id, cluster] : clusters_) {
-    if (cluster->tranches.contains(key)) return cluster.get();
-  }
-  return nullptr;
+  const Cluster* holder = nullptr;
+  references_->Find(ReferenceHash(key), [&](size_t ordinal) {
+    const Cluster* cluster = FindCluster(cluster_ids_[ordinal]);
+    if (cluster == nullptr || !cluster->tranches.contains(key)) return false;
+    holder = cluster;
+    return true;
+  });
+  return holder;
+}
+
+void State::IndexPaymentReference(std::string_view payment_reference,
+                                  std::string_view cluster_id) {
+  const auto ordinal = cluster_ordinals_.find(cluster_id);
+  TRANCHE_CHECK_MSG(ordinal != cluster_ordinals_.end(), "reference for an unknown cluster");
+  Unshare(references_).Insert(ReferenceHash(payment_reference), ordinal->second);
 }
 
 std::optional<uint64_t> State::StreamVersion(std::string_view stream) const {
@@ -113,6 +124,11 @@ Cluster& State::InsertCluster(Cluster cluster) {
   auto [slot, inserted] =
       clusters_.emplace(std::move(id), std::make_shared<Cluster>(std::move(cluster)));
   TRANCHE_CHECK_MSG(inserted, "cluster inserted twice");
+  cluster_ordinals_.emplace(slot->first, static_cast<uint32_t>(cluster_ids_.size()));
+  cluster_ids_.push_back(slot->first);
+  for (const auto& [reference, tranche] : slot->second->tranches) {
+    IndexPaymentReference(reference, slot->first);
+  }
   return Unshare(slot->second);
 }
 

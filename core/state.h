@@ -3,7 +3,8 @@
 // Programmes and clusters are held by shared pointer and copied on write, so
 // copying a State costs O(number of programmes + clusters), not O(events):
 // projections and snapshots may take copies freely. Evolve clones a cluster
-// only when a copy still shares it.
+// only when a copy still shares it; likewise the index of payment references,
+// which the first tranche recorded after a copy clones (O(tranches)).
 //
 // Thread-safety: a State is a value. Distinct copies may be read and written
 // from distinct threads (the copy-on-write bookkeeping is thread-safe); one
@@ -17,12 +18,14 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/commands.h"
 #include "core/date.h"
 #include "core/financial_year.h"
 #include "core/ids.h"
 #include "core/money.h"
+#include "core/reference_index.h"
 
 namespace tranche::core {
 
@@ -97,7 +100,8 @@ class State {
   // nullptr when absent. Pointers stay valid until this State is next written.
   const Programme* FindProgramme(std::string_view programme_id) const;
   const Cluster* FindCluster(std::string_view cluster_id) const;
-  // The cluster holding `payment_reference`, or nullptr. O(clusters · log).
+  // The cluster holding `payment_reference`, or nullptr. One hash probe,
+  // then a lookup in each cluster whose ordinal the probe names (usually one).
   const Cluster* FindClusterByPaymentReference(std::string_view payment_reference) const;
   // The last version of "programme-<id>" / "cluster-<id>"; nullopt when the
   // stream has no events (or the name is neither form).
@@ -115,6 +119,8 @@ class State {
   Cluster& InsertCluster(Cluster cluster);
   Programme& MutableProgramme(std::string_view programme_id);
   Cluster& MutableCluster(std::string_view cluster_id);
+  // For Evolve: `cluster_id` (inserted) now holds `payment_reference`.
+  void IndexPaymentReference(std::string_view payment_reference, std::string_view cluster_id);
 
   // Deep comparison of the contents (not of the pointers).
   bool operator==(const State& other) const;
@@ -122,6 +128,13 @@ class State {
  private:
   ProgrammeMap programmes_;
   ClusterMap clusters_;
+  // Which cluster holds each payment reference, for the cross-cluster rule:
+  // the hash of every recorded reference to the ordinal of its cluster (a
+  // position in cluster_ids_, insertion order). Derived from clusters_, so
+  // operator== ignores it; shared between copies until one writes.
+  std::shared_ptr<const ReferenceIndex> references_ = std::make_shared<ReferenceIndex>();
+  std::vector<std::string> cluster_ids_;
+  std::map<std::string, uint32_t, std::less<>> cluster_ordinals_;
 };
 
 }  // namespace tranche::core

@@ -40,9 +40,10 @@ rocksdb::DBOptions Database::MakeDbOptions(bool create_if_missing) {
   return options;
 }
 
-rocksdb::ColumnFamilyOptions Database::MakeColumnFamilyOptions() {
+rocksdb::ColumnFamilyOptions Database::MakeColumnFamilyOptions(size_t block_bytes) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
+  table.block_size = block_bytes;
   // The writer looks up command ids and stream heads that mostly do not exist
   // yet; bloom filters answer those without reading data blocks.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -53,10 +54,10 @@ rocksdb::ColumnFamilyOptions Database::MakeColumnFamilyOptions() {
 StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& path, bool create_if_missing, bool read_only,
     std::shared_ptr<rocksdb::FileSystem> file_system) {
-  const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions();
+  const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions(kIndexBlockBytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {kEventsColumnFamily, cf_options},
+      {kEventsColumnFamily, MakeColumnFamilyOptions(kEventsBlockBytes)},
       {kStreamsColumnFamily, cf_options},
       {kCommandsColumnFamily, cf_options},
       {kMetaColumnFamily, cf_options},

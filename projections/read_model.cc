@@ -79,7 +79,6 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           [&](const core::TrancheRecorded& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
-            c.IndexTranche(ev.payment_reference, c.tranches.size());
             c.tranches.push_back(TrancheRecord{arena.Copy(ev.payment_reference),
                                                symbols.Intern(e.actor), {}, ev.financial_year,
                                                ev.amount_pence, ev.paid_on, p, e.recorded_at_us,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/reference_index.h"
 #include "projections/read_model.h"
 
 namespace tranche::projections {
@@ -57,57 +58,6 @@ struct StatusStep {
   std::string reason;
 };
 
-inline uint64_t ReferenceHash(std::string_view reference) {
-  return std::hash<std::string_view>{}(reference);
-}
-
-// Indices of a cluster's tranches by the hash of their payment reference: an
-// open-addressing table of (hash, index) slots with linear probing, kept at
-// most half full. An insert is one probe into a flat array (a node-based
-// multimap cost a third of replay: bench/README.md); a lookup compares the
-// reference itself for each slot whose hash matches, so colliding hashes are
-// harmless. Entries are never removed.
-class ReferenceIndex {
- public:
-  void Insert(uint64_t hash, size_t index) {
-    if (2 * (used_ + 1) > slots_.size()) Grow();
-    Place(hash, index);
-    ++used_;
-  }
-  // The first index with `hash` for which `matches(index)`; nullptr if none.
-  template <class Matches>
-  const size_t* Find(uint64_t hash, Matches matches) const {
-    if (slots_.empty()) return nullptr;
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      const Slot& slot = slots_[i];
-      if (slot.index == kEmpty) return nullptr;
-      if (slot.hash == hash && matches(slot.index)) return &slot.index;
-    }
-  }
-
- private:
-  static constexpr size_t kEmpty = SIZE_MAX;
-  struct Slot {
-    uint64_t hash = 0;
-    size_t index = kEmpty;
-  };
-  void Place(uint64_t hash, size_t index) {
-    const size_t mask = slots_.size() - 1;
-    size_t i = hash & mask;
-    while (slots_[i].index != kEmpty) i = (i + 1) & mask;
-    slots_[i] = Slot{hash, index};
-  }
-  void Grow() {
-    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(16, 2 * slots_.size())));
-    for (const Slot& slot : old) {
-      if (slot.index != kEmpty) Place(slot.hash, slot.index);
-    }
-  }
-  std::vector<Slot> slots_;  // Size: 0 or a power of two.
-  size_t used_ = 0;
-};
-
 // Per-event strings (payment references, command ids, reasons) copied once
 // into large blocks and read back as string_views; a block never moves, so
 // the views stay valid as long as the arena. One allocation per MiB instead
@@ -138,18 +88,22 @@ class StringArena {
   size_t used_ = 0;  // Bytes used in blocks_.back().
 };
 
-// Strings with few distinct values (actors, programme and cluster ids): one
-// copy each, shared by every record that names them.
+// Strings with few distinct values (actors): one copy each, shared by every
+// record that names them. Runs of the same value are common (one actor's
+// batch), so the last one found is checked first.
 class SymbolTable {
  public:
   std::string_view Intern(std::string_view text) {
+    if (text == last_) return last_;
     auto it = symbols_.find(text);
     if (it == symbols_.end()) it = symbols_.emplace(text).first;
-    return *it;  // Set nodes never move.
+    last_ = *it;  // Set nodes never move.
+    return last_;
   }
 
  private:
   std::set<std::string, std::less<>> symbols_;
+  std::string_view last_;
 };
 
 // A tranche as recorded; whether it is reversed is derived per moment.
@@ -177,8 +131,8 @@ struct LedgerRow {
   int64_t recorded_at_us = 0;
   std::string_view actor;
   std::string_view command_id;
-  std::string_view programme_id;
-  std::string_view cluster_id;
+  std::string_view programme_id;  // The ProgrammeRecord's id: records never move.
+  std::string_view cluster_id;    // The ClusterRecord's id.
   std::string_view payment_reference;
   std::string_view reason;
   bool reversal = false;
@@ -225,19 +179,35 @@ struct ClusterRecord {
   std::vector<StatusStep> statuses;  // First: submitted.
   std::map<FinancialYear, std::vector<AwardStep>> awards;
   std::vector<TrancheRecord> tranches;  // In log order.
-  // Index into `tranches` by payment reference (see ReferenceIndex).
-  ReferenceIndex tranche_by_reference;
+  // Index into `tranches` by payment reference.
+  core::ReferenceIndex tranche_by_reference;
   // Net paid so far per year: the running total the ledger rows carry.
   std::map<FinancialYear, Pence> net_paid_by_year;
 
-  void IndexTranche(std::string_view reference, size_t index) {
-    tranche_by_reference.Insert(ReferenceHash(reference), index);
-  }
+  // Tranches below this index are in tranche_by_reference. Indexing waits
+  // for the next lookup (a reversal) and then takes every new tranche in one
+  // batch, with the slots prefetched a few tranches ahead: one random slot
+  // per insert is a cache miss, and a batch overlaps them.
+  size_t indexed_tranches = 0;
+
   TrancheRecord* FindTranche(std::string_view reference) {
-    const size_t* index = tranche_by_reference.Find(ReferenceHash(reference), [&](size_t i) {
-      return tranches[i].payment_reference == reference;
-    });
-    return index == nullptr ? nullptr : &tranches[*index];
+    IndexNewTranches();
+    const std::optional<size_t> index = tranche_by_reference.Find(
+        core::ReferenceHash(reference),
+        [&](size_t i) { return tranches[i].payment_reference == reference; });
+    return index ? &tranches[*index] : nullptr;
+  }
+  void IndexNewTranches() {
+    constexpr size_t kAhead = 8;
+    const size_t end = tranches.size();
+    tranche_by_reference.Reserve(end);
+    for (size_t i = indexed_tranches; i < end; ++i) {
+      if (i + kAhead < end) {
+        tranche_by_reference.Prefetch(core::ReferenceHash(tranches[i + kAhead].payment_reference));
+      }
+      tranche_by_reference.Insert(core::ReferenceHash(tranches[i].payment_reference), i);
+    }
+    indexed_tranches = end;
   }
   std::vector<MemberRecord> members;  // In log order.
   std::unordered_map<std::string, size_t> active_member_by_id;
@@ -252,6 +222,8 @@ struct ReadModel::Model {
   using ProgrammeRecord = internal::ProgrammeRecord;
   using Pence = core::Pence;
   using FinancialYear = core::FinancialYear;
+  // Map nodes never move and records are never erased, so string_views into
+  // their ids (LedgerRow) stay valid.
   std::map<std::string, ProgrammeRecord, std::less<>> programmes;
   std::map<std::string, ClusterRecord, std::less<>> clusters;
   std::vector<int64_t> recorded_at;  // Index: position - 1.
@@ -283,8 +255,8 @@ struct ReadModel::Model {
     programme_total = internal::Plus(programme_total, signed_amount);
     ledger.push_back(internal::LedgerRow{
         envelope.position, envelope.recorded_at_us, symbols.Intern(envelope.actor),
-        arena.Copy(envelope.command_id), symbols.Intern(programme.id),
-        symbols.Intern(cluster.bid.cluster_id), reference, arena.Copy(envelope.reason),
+        arena.Copy(envelope.command_id), programme.id, cluster.bid.cluster_id, reference,
+        arena.Copy(envelope.reason),
         reversal, year, paid_on, signed_amount, cluster_total, programme_total});
   }
 

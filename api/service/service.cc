@@ -4,6 +4,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -22,25 +24,27 @@ projections::EventEnvelope EnvelopeOf(const eventstore::RecordedEvent& record) {
 
 namespace {
 
-// Events handed from the scanning thread to the read-model thread.
+// Decoded events handed from the scanning thread to the folding threads. A
+// batch is shared, read-only, by every fold and freed by the last one done.
 struct ReplayBatch {
   std::vector<projections::EventEnvelope> envelopes;
   std::vector<core::Event> events;
 };
+using SharedBatch = std::shared_ptr<const ReplayBatch>;
 constexpr size_t kReplayBatchEvents = 4096;
 constexpr size_t kReplayBatchesInFlightMax = 8;
 
-// A bounded, closable queue of batches between exactly two threads.
+// A bounded, closable queue of batches from the scanner to one fold.
 class ReplayChannel {
  public:
-  void Push(ReplayBatch batch) {
+  void Push(SharedBatch batch) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return batches_.size() < kReplayBatchesInFlightMax; });
     batches_.push_back(std::move(batch));
     changed_.notify_all();
   }
   // False once closed and drained.
-  bool Pop(ReplayBatch* batch) {
+  bool Pop(SharedBatch* batch) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return closed_ || !batches_.empty(); });
     if (batches_.empty()) return false;
@@ -58,57 +62,81 @@ class ReplayChannel {
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<ReplayBatch> batches_;
+  std::deque<SharedBatch> batches_;
   bool closed_ = false;
+};
+
+// One model folded on its own thread from a channel.
+struct Fold {
+  std::function<void(const ReplayBatch&)> apply;
+  ReplayChannel channel;
+  std::thread thread;
 };
 
 }  // namespace
 
-// With both models wanted, replay uses two threads: this one scans the log,
-// decodes each event and evolves the write model; a second applies the same
-// events, in the same order, to the read model. The two models share nothing,
-// so start-up takes about the longer of the two folds, not their sum.
+// Replay is a pipeline of up to three threads: this one scans the log and
+// decodes each event once; each wanted model folds the same decoded batches,
+// in position order, on a thread of its own. The models share nothing, so
+// start-up takes about the longest of the three stages, not their sum
+// (bench/README.md has the figures).
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
                  projections::ReadModel* read_model, uint64_t* replayed) {
-  uint64_t count = 0;
-  Status decode_error;
-  const bool two_threads = state != nullptr && read_model != nullptr;
-  ReplayChannel channel;
-  std::thread applier;
-  if (two_threads) {
-    applier = std::thread([&channel, read_model] {
-      ReplayBatch batch;
-      while (channel.Pop(&batch)) {
-        for (size_t i = 0; i < batch.events.size(); ++i) {
-          read_model->Apply(batch.envelopes[i], batch.events[i]);
-        }
+  std::deque<Fold> folds;  // A deque: a Fold holds a mutex and never moves.
+  if (state != nullptr) {
+    folds.emplace_back().apply = [state](const ReplayBatch& batch) {
+      for (size_t i = 0; i < batch.events.size(); ++i) {
+        core::Evolve(*state, batch.envelopes[i].stream, batch.events[i]);
       }
+    };
+  }
+  if (read_model != nullptr) {
+    folds.emplace_back().apply = [read_model](const ReplayBatch& batch) {
+      for (size_t i = 0; i < batch.events.size(); ++i) {
+        read_model->Apply(batch.envelopes[i], batch.events[i]);
+      }
+    };
+  }
+  for (Fold& fold : folds) {
+    fold.thread = std::thread([&fold] {
+      SharedBatch batch;
+      while (fold.channel.Pop(&batch)) fold.apply(*batch);
+
     });
   }
+  auto hand_over = [&folds](ReplayBatch&& batch) {
+    SharedBatch shared = std::make_shared<const ReplayBatch>(std::move(batch));
+    for (Fold& fold : folds) fold.channel.Push(shared);
+  };
+
+  uint64_t count = 0;
+  Status decode_error;
   ReplayBatch batch;
+  batch.envelopes.reserve(kReplayBatchEvents);
+  batch.events.reserve(kReplayBatchEvents);
   Status scan = store.ScanAll(1, [&](const eventstore::RecordedEvent& record) {
-    StatusOr<core::Event> event = core::DecodeEvent(record.type, record.schema, record.data);
-    if (!event.ok()) {
-      decode_error = Status::DataLoss(event.status().reason(),
+    Status decoded = core::DecodeEventInto(record.type, record.schema, record.data,
+                                           &batch.events.emplace_back());
+    if (!decoded.ok()) {
+      decode_error = Status::DataLoss(decoded.reason(),
                                       "event at position " + std::to_string(record.position) +
-                                          " does not decode: " + event.status().message());
+                                          " does not decode: " + decoded.message());
+      batch.events.pop_back();
       return false;
     }
-    if (state != nullptr) core::Evolve(*state, record.stream, *event);
-    if (two_threads) {
-      batch.envelopes.push_back(EnvelopeOf(record));
-      batch.events.push_back(std::move(event).value());
-      if (batch.events.size() == kReplayBatchEvents) channel.Push(std::exchange(batch, {}));
-    } else if (read_model != nullptr) {
-      read_model->Apply(EnvelopeOf(record), *event);
+    batch.envelopes.push_back(EnvelopeOf(record));
+    if (batch.events.size() == kReplayBatchEvents) {
+      hand_over(std::exchange(batch, {}));
+      batch.envelopes.reserve(kReplayBatchEvents);
+      batch.events.reserve(kReplayBatchEvents);
     }
     ++count;
     return true;
   });
-  if (two_threads) {
-    if (!batch.events.empty()) channel.Push(std::move(batch));
-    channel.Close();
-    applier.join();
+  if (!batch.events.empty()) hand_over(std::move(batch));
+  for (Fold& fold : folds) {
+    fold.channel.Close();
+    fold.thread.join();
   }
   if (replayed != nullptr) *replayed = count;
   if (!scan.ok()) return scan;

@@ -174,6 +174,9 @@ TEST(StateJsonTest, StateRoundTripsThroughJsonDeterministically) {
   EXPECT_TRUE(*back == state);
   EXPECT_EQ(StateToJson(*back).dump(), first.dump());
   EXPECT_EQ(first["clusters"]["wessex"]["tranches"]["P1"]["reversed"], true);
+  // The payment-reference index is rebuilt from the tranches read back.
+  EXPECT_EQ(back->FindClusterByPaymentReference("P1"), back->FindCluster("wessex"));
+  EXPECT_EQ(back->FindClusterByPaymentReference("P2"), nullptr);
 }
 
 TEST(StateJsonTest, StateJsonBreakingAnInvariantIsDataLoss) {

@@ -190,6 +190,21 @@ TEST(DecideTest, ReusingAPaymentReferenceAnywhereIsPaymentReferenceExists) {
   EXPECT_EQ(CodeOf(state, Envelope(Payment("wms", "P1", 100))), r::kPaymentReferenceExists);
 }
 
+TEST(DecideTest, PaymentReferenceRuleHoldsForCopiesOfAStateApart) {
+  // The reference index is shared by copies until one records a tranche.
+  State original = AwardedWorld();
+  Accept(original, Envelope(AwardBid{"wms", {{Fy("2009/10"), Pence(1000)}}, D("2010-01-05")}));
+  State copy = original;
+  Accept(copy, Envelope(Payment("wessex", "P1", 100)));
+  EXPECT_EQ(CodeOf(copy, Envelope(Payment("wms", "P1", 100))), r::kPaymentReferenceExists);
+  EXPECT_EQ(CodeOf(original, Envelope(Payment("wms", "P1", 100))), "accepted");
+  Accept(original, Envelope(Payment("wms", "P2", 100)));
+  EXPECT_EQ(CodeOf(copy, Envelope(Payment("wessex", "P2", 100))), "accepted");
+  EXPECT_EQ(CodeOf(original, Envelope(Payment("wessex", "P2", 100))), r::kPaymentReferenceExists);
+  EXPECT_EQ(original.FindClusterByPaymentReference("P2"), original.FindCluster("wms"));
+  EXPECT_EQ(original.FindClusterByPaymentReference("P1"), nullptr);
+}
+
 TEST(DecideTest, ReversingTwiceIsTrancheAlreadyReversed) {
   State state = AwardedWorld();
   Accept(state, Envelope(Payment("wessex", "P1", 100)));

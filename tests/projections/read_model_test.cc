@@ -1,0 +1,121 @@
+// ReadModel fed events directly: many tranches with reversals interleaved and
+// after the fact, read back as views and ledger rows at several moments.
+#include "projections/read_model.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/core/domain_fixture.h"
+
+namespace tranche::projections {
+namespace {
+
+using core::testing::D;
+using core::testing::Fy;
+
+class ReadModelTest : public ::testing::Test {
+ protected:
+  void Apply(const std::string& stream, core::Event event, const std::string& reason = "") {
+    const uint64_t position = model_.head() + 1;
+    model_.Apply(EventEnvelope{position, stream, 0, 1'000'000 + static_cast<int64_t>(position),
+                               "finance-" + std::to_string(position % 3),
+                               "command-with-a-long-identifier-" + std::to_string(position),
+                               reason},
+                 event);
+  }
+  void Open() {
+    Apply("programme-p", core::ProgrammeOpened{"p", "P", "F",
+                                               {{Fy("2009/10"), core::Pence(1'000'000'000)}}});
+    for (const char* id : {"north", "south"}) {
+      Apply(std::string("cluster-") + id,
+            core::BidSubmitted{"p", id, id, "R", "O", "W", {}, D("2009-10-30")});
+      Apply(std::string("cluster-") + id,
+            core::BidAwarded{"p", id, {{Fy("2009/10"), core::Pence(400'000'000)}}, D("2010-01-05")});
+    }
+  }
+  static std::string Reference(int i) { return "HIEC-PAYMENT-REFERENCE-" + std::to_string(i); }
+  core::TrancheRecorded Tranche(const std::string& cluster, int i) {
+    return core::TrancheRecorded{"p", cluster, Fy("2009/10"), core::Pence(100 + i), D("2010-02-01"),
+                                 Reference(i)};
+  }
+  core::TrancheReversed Reversal(const std::string& cluster, int i) {
+    return core::TrancheReversed{"p", cluster, Reference(i), Fy("2009/10"), core::Pence(100 + i),
+                                 D("2010-02-01"), "entered twice " + std::to_string(i)};
+  }
+  ReadModel model_;
+};
+
+TEST_F(ReadModelTest, ReversalsFindTheirTranchesAmongThousandsAndEveryMomentAddsUp) {
+  Open();
+  // Tranches alternate between clusters; every 10th is reversed at once and
+  // every 7th (not already reversed) only after all are recorded, so lookups
+  // hit both freshly recorded tranches and old ones behind many others.
+  constexpr int kTranches = 3000;
+  int64_t north_net = 0;
+  int reversed_north = 0;
+  for (int i = 0; i < kTranches; ++i) {
+    const std::string cluster = i % 2 == 0 ? "north" : "south";
+    Apply("cluster-" + cluster, Tranche(cluster, i));
+    if (cluster == "north") north_net += 100 + i;
+    if (i % 10 == 0) {
+      Apply("cluster-" + cluster, Reversal(cluster, i), "entered twice");
+      if (cluster == "north") north_net -= 100 + i, ++reversed_north;
+    }
+  }
+  const uint64_t before_late_reversals = model_.head();
+  const int64_t north_net_before = north_net;
+  for (int i = 0; i < kTranches; i += 7) {
+    if (i % 10 == 0) continue;
+    const std::string cluster = i % 2 == 0 ? "north" : "south";
+    Apply("cluster-" + cluster, Reversal(cluster, i), "late");
+    if (cluster == "north") north_net -= 100 + i, ++reversed_north;
+  }
+
+  auto north_now = model_.Cluster("north", {model_.head(), {}});
+  ASSERT_TRUE(north_now.ok());
+  EXPECT_EQ(north_now->tranche_count, kTranches / 2u);
+  EXPECT_EQ(north_now->reversed_tranche_count, static_cast<uint64_t>(reversed_north));
+  EXPECT_EQ(north_now->financial_years.at(0).net_paid_pence.value(), north_net);
+  auto north_then = model_.Cluster("north", {before_late_reversals, {}});
+  ASSERT_TRUE(north_then.ok());
+  EXPECT_EQ(north_then->financial_years.at(0).net_paid_pence.value(), north_net_before);
+
+  // The last tranche shown is reversed now, with its reason, but not then.
+  const int last_north = kTranches - 2;  // 2998: 2998 % 7 == 2, not reversed.
+  EXPECT_EQ(north_now->tranches.back().payment_reference, Reference(last_north));
+  EXPECT_FALSE(north_now->tranches.back().reversed);
+  auto early = model_.Cluster("north", {20, {}});  // Tranches 0..~14 known.
+  ASSERT_TRUE(early.ok());
+  ASSERT_FALSE(early->tranches.empty());
+  EXPECT_EQ(early->tranches.front().payment_reference, Reference(0));
+  EXPECT_TRUE(early->tranches.front().reversed);  // Reversed at once.
+  EXPECT_EQ(early->tranches.front().reversal_reason, "entered twice 0");
+
+  // Ledger: one row per tranche and per reversal, strings intact, and the
+  // running total of the last north row equal to the view's net paid.
+  const std::vector<LedgerEntry> north_rows = model_.Ledger("north", {model_.head(), {}});
+  EXPECT_EQ(north_rows.size(), kTranches / 2u + reversed_north);
+  const LedgerEntry& first_reversal = north_rows.at(1);
+  EXPECT_EQ(first_reversal.kind, "reversal");
+  EXPECT_EQ(first_reversal.payment_reference, Reference(0));
+  EXPECT_EQ(first_reversal.amount_pence.value(), -100);
+  EXPECT_EQ(first_reversal.reason, "entered twice");
+  EXPECT_EQ(first_reversal.cluster_id, "north");
+  EXPECT_EQ(first_reversal.programme_id, "p");
+  EXPECT_EQ(first_reversal.command_id,
+            "command-with-a-long-identifier-" + std::to_string(first_reversal.position));
+  EXPECT_EQ(first_reversal.actor, "finance-" + std::to_string(first_reversal.position % 3));
+  EXPECT_EQ(north_rows.front().kind, "tranche");
+  EXPECT_EQ(north_rows.back().cluster_year_total_pence.value(), north_net);
+}
+
+TEST_F(ReadModelTest, ReversalOfAnUnknownReferenceIsRefusedLoudly) {
+  Open();
+  Apply("cluster-north", Tranche("north", 1));
+  EXPECT_DEATH(Apply("cluster-north", Reversal("north", 2)), "reversal of an unknown tranche");
+  EXPECT_DEATH(Apply("cluster-south", Reversal("south", 1)), "reversal of an unknown tranche");
+}
+
+}  // namespace
+}  // namespace tranche::projections
