@@ -2,6 +2,7 @@
 #include "core/ids.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace tranche::core {
 namespace {
@@ -45,6 +46,15 @@ bool IsValidPaymentReference(std::string_view reference) {
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
+    // Ids, references and most names are ASCII: eight bytes at a time.
+    if (i + 8 <= text.size()) {
+      uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const auto lead = static_cast<unsigned char>(text[i]);
     size_t length = 0;
     uint32_t code_point = 0;

@@ -45,6 +45,22 @@ TEST(IdsTest, TextMustBeValidUtf8WithoutControlCharacters) {
   EXPECT_FALSE(IsValidText("abc", 2));
 }
 
+TEST(IdsTest, Utf8CheckFindsABadByteAtAnyOffsetInLongAsciiText) {
+  // The check reads ASCII eight bytes at a time: a bad sequence must be found
+  // wherever it falls, including across and just after a word boundary.
+  for (size_t offset = 0; offset < 24; ++offset) {
+    std::string text(24, 'a');
+    EXPECT_TRUE(IsValidUtf8(text));
+    text[offset] = '\xC0';  // A lead byte with no continuation.
+    EXPECT_FALSE(IsValidUtf8(text)) << offset;
+    text = std::string(24, 'a').insert(offset, "\xE2\x82\xAC");  // A euro sign.
+    EXPECT_TRUE(IsValidUtf8(text)) << offset;
+    text = std::string(24, 'a').insert(offset, "\xE2\x82");  // Cut short.
+    EXPECT_FALSE(IsValidUtf8(text)) << offset;
+  }
+  EXPECT_FALSE(IsValidUtf8(std::string(31, 'a') + "\xFF"));
+}
+
 TEST(IdsTest, EverySectorRoundTripsByName) {
   for (const Sector sector : kAllSectors) EXPECT_EQ(ParseSector(SectorName(sector)), sector);
   EXPECT_EQ(ParseSector("higher-education"), Sector::kHigherEducation);
