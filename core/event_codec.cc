@@ -186,13 +186,34 @@ class ByteReader {
   bool ok_ = true;
 };
 
+// Empties what a read appends to (vectors, maps) or may leave unset
+// (optionals), so that a payload decoded before can be decoded into again.
+// Strings and scalars are always overwritten and keep their capacity.
+template <typename T>
+void ClearForRead(T& value) {
+  if constexpr (IsOptional<T>::value) {
+    value.reset();
+  } else if constexpr (IsVector<T>::value || IsMap<T>::value) {
+    value.clear();
+  } else if constexpr (HasFields<T>) {
+    VisitFields(value, [](const char*, auto& field) { ClearForRead(field); });
+  }
+}
+
 template <size_t I = 0>
 Status DecodeAlternative(std::string_view type, std::string_view bytes, Event* out) {
   if constexpr (I == std::variant_size_v<Event>) {
     return Status::DataLoss("unknown_event_type", "unknown event type '" + std::string(type) + "'");
   } else {
     if (AllEventTypeNames()[I] != type) return DecodeAlternative<I + 1>(type, bytes, out);
-    auto& payload = out->emplace<I>();
+    // The same alternative is decoded into in place: a replay that reuses its
+    // events allocates nothing for strings that fit their old capacity.
+    if (out->index() == I) {
+      ClearForRead(std::get<I>(*out));
+    } else {
+      out->emplace<I>();
+    }
+    auto& payload = std::get<I>(*out);
     ByteReader reader(bytes);
     reader.Read(payload);
     if (!reader.ok() || !reader.AtEnd()) {

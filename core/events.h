@@ -159,8 +159,10 @@ std::string EncodeEvent(const Event& event);
 // input. Errors: kDataLoss ("unknown_event_type", "unknown_event_schema",
 // "corrupt_event": truncated, trailing bytes, out-of-range value, bad date).
 StatusOr<Event> DecodeEvent(std::string_view type, uint32_t schema, std::string_view bytes);
-// The same, decoding in place into `*out` (no moves of the decoded payload);
-// `*out` is unspecified when the status is not ok.
+// The same, decoding in place into `*out` (no moves of the decoded payload).
+// When `*out` already holds an event of the same type its strings and
+// containers are reused, so a loop decoding into the same few events does
+// not allocate. `*out` is unspecified when the status is not ok.
 Status DecodeEventInto(std::string_view type, uint32_t schema, std::string_view bytes, Event* out);
 
 }  // namespace tranche::core

@@ -121,6 +121,11 @@ class State {
   Cluster& MutableCluster(std::string_view cluster_id);
   // For Evolve: `cluster_id` (inserted) now holds `payment_reference`.
   void IndexPaymentReference(std::string_view payment_reference, std::string_view cluster_id);
+  // A hint for replay: an event a few ahead will index `payment_reference`,
+  // so its slot can be fetched into the cache meanwhile. Changes nothing.
+  void PrefetchPaymentReference(std::string_view payment_reference) const {
+    references_->Prefetch(ReferenceHash(payment_reference));
+  }
 
   // Deep comparison of the contents (not of the pointers).
   bool operator==(const State& other) const;

@@ -48,6 +48,30 @@ TEST(EventCodecTest, EveryEventTypeRoundTripsThroughBinary) {
   }
 }
 
+TEST(EventCodecTest, DecodingIntoAReusedEventReplacesEveryField) {
+  // Replay decodes into the same few events again and again; whatever the
+  // slot held before, of the same type or another, must not show through.
+  const std::vector<Event> events = OneOfEach();
+  Event slot;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Event& event : events) {
+      const std::string bytes = EncodeEvent(event);
+      for (int twice = 0; twice < 2; ++twice) {
+        ASSERT_TRUE(DecodeEventInto(EventTypeName(event), kEventSchemaVersion, bytes, &slot).ok())
+            << EventTypeName(event);
+        EXPECT_EQ(slot, event) << EventTypeName(event) << " decoded into a used slot";
+      }
+    }
+  }
+  // A shorter list after a longer one of the same type.
+  FinancialYearClosed shorter = std::get<FinancialYearClosed>(events.back());
+  shorter.clusters.clear();
+  ASSERT_TRUE(DecodeEventInto(EventTypeName(Event(shorter)), kEventSchemaVersion,
+                              EncodeEvent(shorter), &slot)
+                  .ok());
+  EXPECT_EQ(slot, Event(shorter));
+}
+
 TEST(EventCodecTest, EveryEventTypeRoundTripsThroughJson) {
   for (const Event& event : OneOfEach()) {
     const nlohmann::json json = EventToJson(event);
