@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "api/server/event_json.h"
 #include "api/server/stdout_log.h"
 
 namespace tranche::api {
@@ -49,28 +50,6 @@ nlohmann::json RequestLogJson(const RequestLogLine& line, std::string_view ts) {
           {"ts", ts}};
 }
 
-namespace {
-
-// Appends `text` as a JSON string, as nlohmann's dump does (ensure_ascii off,
-// invalid UTF-8 replaced): printable ASCII needs only \" and \\ escaped;
-// anything else is left to nlohmann itself.
-void AppendJsonString(std::string& out, std::string_view text) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
-      out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return;
-    }
-  }
-  out += '"';
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
-
-}  // namespace
-
 std::string RequestLogText(const RequestLogLine& line, std::string_view ts) {
   // nlohmann's objects are sorted by key; this is that order.
   std::string out;
@@ -78,19 +57,19 @@ std::string RequestLogText(const RequestLogLine& line, std::string_view ts) {
   out += "{\"duration_ms\":";
   out += nlohmann::json(line.duration_ms).dump();
   out += ",\"level\":\"info\",\"method\":";
-  AppendJsonString(out, line.method);
+  AppendJsonString(&out, line.method);
   out += ",\"msg\":\"request\",\"path\":";
-  AppendJsonString(out, line.path);
+  AppendJsonString(&out, line.path);
   out += ",\"principal\":";
-  AppendJsonString(out, line.principal);
+  AppendJsonString(&out, line.principal);
   out += ",\"remote\":";
-  AppendJsonString(out, line.remote);
+  AppendJsonString(&out, line.remote);
   out += ",\"route\":";
-  AppendJsonString(out, line.route);
+  AppendJsonString(&out, line.route);
   out += ",\"status\":";
   out += std::to_string(line.status);
   out += ",\"ts\":";
-  AppendJsonString(out, ts);
+  AppendJsonString(&out, ts);
   out += '}';
   return out;
 }
