@@ -35,26 +35,7 @@ Response RejectionResponse(const core::Rejection& rejection) {
 }
 
 Response ResultResponse(const service::CommandResult& result, const EventRenderer& renderer) {
-  json events = json::array();
-  for (size_t i = 0; i < result.events.size(); ++i) {
-    json event = EventToJson(result.events[i], renderer);
-    // A fresh result carries what the pipeline wrote; its ids follow the
-    // store's rule and its hashes are read with GET /v1/events. A replay is
-    // read from the log and has hashes: drop them too, so that a retry
-    // answers exactly the original body.
-    if (result.events[i].event_id.empty()) {
-      event["event_id"] = result.command_id + "#" + std::to_string(i);
-    }
-    event.erase("hash");
-    event.erase("prev_hash");
-    events.push_back(std::move(event));
-  }
-  Response response = Response::Json(200, Dump({{"command_id", result.command_id},
-                                                {"first_position", result.first_position},
-                                                {"last_position", result.last_position},
-                                                {"stream", result.stream},
-                                                {"version", result.version},
-                                                {"events", std::move(events)}}));
+  Response response = Response::Json(200, CommandResultBody(result, renderer));
   // The body is the original answer either way; this says it was a retry.
   if (result.duplicate) response.headers.emplace_back("Idempotent-Replay", "true");
   return response;
@@ -93,6 +74,60 @@ RouteAccess AccessFor(std::string_view name) {
 }
 
 }  // namespace
+
+std::string CommandResultBody(const service::CommandResult& result,
+                              const EventRenderer& renderer) {
+  // The keys of each object in nlohmann's (sorted) order. A fresh result
+  // carries what the pipeline wrote; its ids follow the store's rule and its
+  // hashes are read with GET /v1/events. A replay is read from the log and
+  // has hashes: they are left out too, so that a retry answers exactly the
+  // original body.
+  std::string out;
+  out.reserve(256 + 512 * result.events.size());
+  out += "{\"command_id\":";
+  AppendJsonString(&out, result.command_id);
+  out += ",\"events\":[";
+  for (size_t i = 0; i < result.events.size(); ++i) {
+    const eventstore::RecordedEvent& event = result.events[i];
+    if (i > 0) out += ',';
+    out += "{\"actor\":";
+    AppendJsonString(&out, event.actor);
+    out += ",\"command_id\":";
+    AppendJsonString(&out, event.command_id);
+    out += ",\"data\":";
+    out += Dump(EventDataJson(event, renderer));
+    out += ",\"event_id\":";
+    AppendJsonString(&out, event.event_id.empty() ? result.command_id + "#" + std::to_string(i)
+                                                  : event.event_id);
+    out += ",\"position\":";
+    out += std::to_string(event.position);
+    if (!event.reason.empty()) {
+      out += ",\"reason\":";
+      AppendJsonString(&out, event.reason);
+    }
+    out += ",\"recorded_at\":";
+    AppendJsonString(&out, FormatTimestampUs(event.recorded_at_us));
+    out += ",\"schema\":";
+    out += std::to_string(event.schema);
+    out += ",\"stream\":";
+    AppendJsonString(&out, event.stream);
+    out += ",\"type\":";
+    AppendJsonString(&out, event.type);
+    out += ",\"version\":";
+    out += std::to_string(event.version);
+    out += '}';
+  }
+  out += "],\"first_position\":";
+  out += std::to_string(result.first_position);
+  out += ",\"last_position\":";
+  out += std::to_string(result.last_position);
+  out += ",\"stream\":";
+  AppendJsonString(&out, result.stream);
+  out += ",\"version\":";
+  out += std::to_string(result.version);
+  out += '}';
+  return out;
+}
 
 EventRenderer DomainEventRenderer() {
   return [](const eventstore::RecordedEvent& event) -> json {

@@ -7,6 +7,7 @@
 
 #include "api/routes/register_all_routes.h"
 #include "api/server/event_json.h"
+#include "api/service/command_pipeline.h"
 
 namespace tranche::api {
 
@@ -19,5 +20,11 @@ void RegisterExportRoutes(Router& router, const RouteContext& context);
 
 // Renders a stored event's payload with the domain's JSON codec.
 EventRenderer DomainEventRenderer();
+
+// The 200 body of a command: {command_id, events, first_position,
+// last_position, stream, version}, each event as EventToJson gives it
+// without its hashes and with the store's event id rule. Written as text,
+// byte for byte what dumping that JSON object gives.
+std::string CommandResultBody(const service::CommandResult& result, const EventRenderer& renderer);
 
 }  // namespace tranche::api

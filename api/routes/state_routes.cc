@@ -124,14 +124,16 @@ Handler WithCachedMoment(const RouteContext& context,
     const std::string key = key_of(request);
     if (auto body = cache->Find(key, moment.as_of_position)) {
       context.metrics->view_cache_hits.Increment();
-      responder.Send(Response::Json(200, *body));
+      responder.Send(Response::SharedJson(200, std::move(body)));
       return;
     }
     context.metrics->view_cache_misses.Increment();
     Rendered rendered = answer(request, model, moment);
     if (rendered.cacheable && rendered.response.status == 200) {
-      cache->Store(key, moment.as_of_position,
-                   std::make_shared<const std::string>(rendered.response.body));
+      auto body = std::make_shared<const std::string>(std::move(rendered.response.body));
+      rendered.response.body.clear();
+      rendered.response.shared_body = body;
+      cache->Store(key, moment.as_of_position, std::move(body));
     }
     responder.Send(std::move(rendered.response));
   };

@@ -15,9 +15,27 @@ std::string Broadcaster::RenderMessage(const eventstore::RecordedEvent& event) c
 
 void Broadcaster::Publish(const std::vector<eventstore::RecordedEvent>& events) {
   std::lock_guard publish_lock(publish_mutex_);
-  uint64_t last = last_published_position();
+  std::vector<std::shared_ptr<LiveSubscriber>> targets;
+  uint64_t from = 0;  // Events after this position are new.
+  {
+    std::lock_guard lock(mutex_);
+    from = last_published_position_;
+    for (const auto& event : events) {
+      last_published_position_ = std::max(last_published_position_, event.position);
+    }
+    targets.reserve(subscribers_.size());
+    for (const auto& weak : subscribers_) {
+      if (auto subscriber = weak.lock()) targets.push_back(std::move(subscriber));
+    }
+  }
+  // Nobody listens: nothing to render. A session that joins after the list
+  // was taken reads these events from the store in its catch-up (they are
+  // durable before they are published), as it would any event published
+  // before it joined.
+  if (targets.empty()) return;
   auto batch = std::make_shared<std::vector<LiveEvent>>();
   batch->reserve(events.size());
+  uint64_t last = from;
   for (const auto& event : events) {
     if (event.position <= last) continue;
     last = event.position;
@@ -25,15 +43,6 @@ void Broadcaster::Publish(const std::vector<eventstore::RecordedEvent>& events) 
                                std::make_shared<const std::string>(RenderMessage(event))});
   }
   if (batch->empty()) return;
-  std::vector<std::shared_ptr<LiveSubscriber>> targets;
-  {
-    std::lock_guard lock(mutex_);
-    last_published_position_ = last;
-    targets.reserve(subscribers_.size());
-    for (const auto& weak : subscribers_) {
-      if (auto subscriber = weak.lock()) targets.push_back(std::move(subscriber));
-    }
-  }
   LiveBatch shared_batch = std::move(batch);
   for (const auto& subscriber : targets) subscriber->OnLive(shared_batch);
 }

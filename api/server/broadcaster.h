@@ -1,9 +1,9 @@
 // Broadcaster: hands committed events to every live /v1/stream session.
 //
 // Publish() takes events that are already durable, in position order. It
-// renders each event's message once (shared_ptr<const std::string>), copies
-// the subscriber list under its lock and hands the batch to each subscriber
-// outside the lock. A subscriber's OnLive() only posts to its own strand, so a
+// copies the subscriber list under its lock, renders each event's message
+// once (shared_ptr<const std::string>; not at all when nobody listens) and
+// hands the batch to each subscriber outside the lock. A subscriber's OnLive() only posts to its own strand, so a
 // slow subscriber never slows Publish() or the others; what it cannot queue
 // it later reads back from the store (see websocket_session.h).
 //

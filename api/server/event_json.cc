@@ -53,6 +53,21 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+void AppendJsonString(std::string* out, std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+      *out += Dump(nlohmann::json(text));
+      return;
+    }
+  }
+  *out += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') *out += '\\';
+    *out += c;
+  }
+  *out += '"';
+}
+
 nlohmann::json FallbackEventData(const eventstore::RecordedEvent& event) {
   return Base64(event.data);
 }
@@ -89,6 +104,11 @@ nlohmann::json EventToJson(const eventstore::RecordedEvent& event, const EventRe
                          {"data", RenderData(event, renderer)}};
   if (!event.reason.empty()) json["reason"] = event.reason;
   return json;
+}
+
+nlohmann::json EventDataJson(const eventstore::RecordedEvent& event,
+                             const EventRenderer& renderer) {
+  return RenderData(event, renderer);
 }
 
 std::string StreamEventMessage(const eventstore::RecordedEvent& event,

@@ -23,11 +23,17 @@ nlohmann::json FallbackEventData(const eventstore::RecordedEvent& event);
 std::string FormatTimestampUs(int64_t unix_us);
 std::string Base64(std::string_view bytes);
 std::string Hex(std::string_view bytes);
+// Appends `text` as a JSON string, byte for byte as nlohmann's dump writes it
+// here (ensure_ascii off, invalid UTF-8 replaced): printable ASCII is written
+// directly with only \" and \\ escaped; other text is left to nlohmann.
+void AppendJsonString(std::string* out, std::string_view text);
 
 // The full envelope for GET /v1/events: position, stream, version, type,
 // event_id, command_id, actor, recorded_at, reason, schema, prev_hash, hash,
 // data. A renderer that throws falls back to FallbackEventData().
 nlohmann::json EventToJson(const eventstore::RecordedEvent& event, const EventRenderer& renderer);
+// The "data" member of EventToJson alone.
+nlohmann::json EventDataJson(const eventstore::RecordedEvent& event, const EventRenderer& renderer);
 
 // One /v1/stream message: {"kind":"event", position, stream, version, type,
 // recorded_at, actor, data}.

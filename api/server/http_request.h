@@ -36,6 +36,21 @@ std::optional<Response> ReadErrorResponse(boost::beast::error_code ec);
 // The request as the router takes it; `remote` is the peer, for logs.
 RawRequest ToRawRequest(HttpRequest request, std::string remote);
 
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// The answer as Beast's message: `response`'s status, "Server: tranched",
+// its Content-Type and extra headers, Connection for `close` (keep_alive),
+// Content-Length (prepare_payload). The body is copied.
+HttpResponse ResponseMessage(const Response& response, unsigned version, bool close);
+
+// The status line and header fields of ResponseMessage(response, version,
+// close), byte for byte as Beast's serializer writes them (ending in the
+// blank line), built without a Beast message; the body follows them on the
+// wire. nullopt where Beast's fields would do more than append each field
+// (HTTP/1.0's keep-alive, a status without a body, a field Beast replaces,
+// merges or trims): then the caller writes ResponseMessage.
+std::optional<std::string> ResponseHead(const Response& response, unsigned version, bool close);
+
 // A WebSocket upgrade that may go ahead: the stream's query and the caller.
 struct StreamUpgrade {
   std::string path;

@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection: bounded reads, in-order answers, the upgrade.
 #include "api/server/http_session.h"
 
+#include <array>
 #include <boost/beast/websocket.hpp>
 
 #include "api/server/error_response.h"
@@ -83,6 +84,21 @@ void HttpSession::OnFirstBytes(beast::error_code ec, size_t bytes) {
 }
 
 void HttpSession::DoReadRequest() {
+  // What is already buffered (usually the whole request: one read brings it)
+  // is parsed here, with the parser Beast's async_read uses; only a request
+  // still incomplete waits for more bytes, under the read timeout. This spares
+  // the post that async_read makes when it completes without reading.
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec || used == 0) break;
+  }
+  if (ec == http::error::need_more) ec = {};
+  if (ec || parser_->is_done()) {
+    OnRead(ec, 0);
+    return;
+  }
   stream_.expires_after(context_->options.http_read_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
@@ -187,18 +203,17 @@ void HttpSession::AnswerAndClose(Response response) {
 void HttpSession::OnResponse(uint64_t id, Response response) {
   for (auto& pending : pending_) {
     if (pending.id != id) continue;
-    context_->metrics.RecordHttpRequest(pending.route, response.status);
+    if (counted_ == nullptr || counted_status_ != response.status ||
+        counted_route_ != pending.route) {
+      counted_ = &context_->metrics.HttpRequestCounter(pending.route, response.status);
+      counted_route_ = pending.route;
+      counted_status_ = response.status;
+    }
+    counted_->Increment();
     auto elapsed = std::chrono::steady_clock::now() - pending.started;
-    context_->Log({{"level", "info"},
-                   {"msg", "request"},
-                   {"method", pending.method},
-                   {"path", pending.path},
-                   {"route", pending.route},
-                   {"status", response.status},
-                   {"duration_ms",
-                    std::chrono::duration<double, std::milli>(elapsed).count()},
-                   {"principal", pending.principal},
-                   {"remote", remote_}});
+    context_->LogRequest(
+        {pending.method, pending.path, pending.route, response.status,
+         std::chrono::duration<double, std::milli>(elapsed).count(), pending.principal, remote_});
     pending.response = std::move(response);
   }
   DoWrite();
@@ -209,20 +224,27 @@ void HttpSession::DoWrite() {
   Pending& pending = pending_.front();
   const bool last = read_closed_ && pending_.size() == 1;
   const bool close = !pending.keep_alive || (stopping_ && pending_.size() == 1) || last;
-  auto message = std::make_shared<http::response<http::string_body>>();
-  message->version(pending.version);
-  message->result(pending.response->status);
-  message->set(http::field::server, "tranched");
-  message->set(http::field::content_type, pending.response->content_type);
-  for (const auto& [name, value] : pending.response->headers) message->set(name, value);
-  message->body() = std::move(pending.response->body);
-  message->keep_alive(!close);
-  message->prepare_payload();
   writing_ = true;
   stream_.expires_after(context_->options.http_write_timeout);
+  auto done = [self = shared_from_this(), close](beast::error_code ec, size_t n) {
+    self->OnWrite(close, ec, n);
+  };
+  // Usually the head is a string and the body is written from where the
+  // response keeps it (a shared cached body is not copied); both stay in
+  // pending_.front() until OnWrite.
+  if (std::optional<std::string> head = ResponseHead(*pending.response, pending.version, close)) {
+    pending.head = std::move(*head);
+    const std::string_view body = pending.response->Body();
+    const std::array<net::const_buffer, 2> buffers{net::buffer(pending.head),
+                                                   net::buffer(body.data(), body.size())};
+    net::async_write(stream_, buffers, std::move(done));
+    return;
+  }
+  auto message = std::make_shared<http::response<http::string_body>>(
+      ResponseMessage(*pending.response, pending.version, close));
   http::async_write(stream_, *message,
-                    [self = shared_from_this(), message, close](beast::error_code ec, size_t n) {
-                      self->OnWrite(close, ec, n);
+                    [message, done = std::move(done)](beast::error_code ec, size_t n) mutable {
+                      done(ec, n);
                     });
 }
 

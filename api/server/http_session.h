@@ -40,6 +40,7 @@ class HttpSession : public StoppableSession, public std::enable_shared_from_this
   struct Pending {
     uint64_t id = 0;
     std::optional<Response> response;
+    std::string head;  // The status line and headers while the answer is written.
     bool keep_alive = true;
     unsigned version = 11;
     std::string method;
@@ -72,6 +73,12 @@ class HttpSession : public StoppableSession, public std::enable_shared_from_this
   uint64_t registry_id_ = 0;
   uint64_t next_request_id_ = 1;
   std::deque<Pending> pending_;
+  // The counter of the last answer's route and status: a keep-alive client
+  // mostly repeats them, and finding a labelled counter costs a lock and a
+  // map lookup.
+  std::string counted_route_;
+  unsigned counted_status_ = 0;
+  prometheus::Counter* counted_ = nullptr;
   uint64_t handling_id_ = 0;                // The request inside router.Handle, or 0.
   std::optional<Response> inline_response_;  // Its answer, when given there.
   bool reading_ = false;

@@ -101,7 +101,11 @@ void Metrics::RecordWebSocketClose(const std::string& reason) {
 }
 
 void Metrics::RecordHttpRequest(const std::string& route, unsigned status) {
-  http_requests.Add({{"route", route}, {"status", std::to_string(status)}}).Increment();
+  HttpRequestCounter(route, status).Increment();
+}
+
+prometheus::Counter& Metrics::HttpRequestCounter(const std::string& route, unsigned status) {
+  return http_requests.Add({{"route", route}, {"status", std::to_string(status)}});
 }
 
 std::string Metrics::Serialize() const {

@@ -50,6 +50,10 @@ struct Metrics {
                          uint64_t head_position);
   void RecordWebSocketClose(const std::string& reason);
   void RecordHttpRequest(const std::string& route, unsigned status);
+  // The counter RecordHttpRequest increments; it lives as long as this
+  // Metrics, so a caller may keep it for the next request with the same
+  // route and status.
+  prometheus::Counter& HttpRequestCounter(const std::string& route, unsigned status);
 
   // The registry in the text exposition format.
   std::string Serialize() const;

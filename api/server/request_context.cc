@@ -11,10 +11,17 @@ std::optional<std::string> RequestContext::Query(const std::string& name) const 
   return it->second;
 }
 
-Response Response::Json(unsigned status, const std::string& json_text) {
+Response Response::Json(unsigned status, std::string json_text) {
   Response response;
   response.status = status;
-  response.body = json_text;
+  response.body = std::move(json_text);
+  return response;
+}
+
+Response Response::SharedJson(unsigned status, std::shared_ptr<const std::string> json_text) {
+  Response response;
+  response.status = status;
+  response.shared_body = std::move(json_text);
   return response;
 }
 

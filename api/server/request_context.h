@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,8 +42,15 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // Extra headers.
+  // When set, the body is this shared string and `body` is unused: a kept
+  // rendering (RenderedViewCache) goes out to every request without a copy.
+  std::shared_ptr<const std::string> shared_body;
 
-  static Response Json(unsigned status, const std::string& json_text);
+  // The body, wherever it is kept.
+  std::string_view Body() const { return shared_body ? std::string_view(*shared_body) : body; }
+
+  static Response Json(unsigned status, std::string json_text);
+  static Response SharedJson(unsigned status, std::shared_ptr<const std::string> json_text);
 };
 
 class Responder {

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "api/server/event_json.h"
 #include "api/server/stdout_log.h"
 
 namespace tranche::api {
@@ -16,14 +17,61 @@ void FlushStdoutLog() { StdoutLog::Instance().Flush(); }
 std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(us % 1'000'000));
+  const std::time_t seconds = static_cast<std::time_t>(us / 1'000'000);
+  // "YYYY-MM-DDTHH:MM:SS" changes once a second: each thread keeps the last.
+  thread_local std::time_t cached_seconds = -1;
+  thread_local char cached_prefix[64];
+  if (seconds != cached_seconds) {
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    std::snprintf(cached_prefix, sizeof cached_prefix, "%04d-%02d-%02dT%02d:%02d:%02d",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_seconds = seconds;
+  }
+  std::string text(cached_prefix);
+  char fraction[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+  for (int i = 6, micros = static_cast<int>(us % 1'000'000); i >= 1; --i, micros /= 10) {
+    fraction[i] = static_cast<char>('0' + micros % 10);
+  }
+  text.append(fraction, sizeof fraction);
   return text;
+}
+
+nlohmann::json RequestLogJson(const RequestLogLine& line, std::string_view ts) {
+  return {{"level", "info"},
+          {"msg", "request"},
+          {"method", line.method},
+          {"path", line.path},
+          {"route", line.route},
+          {"status", line.status},
+          {"duration_ms", line.duration_ms},
+          {"principal", line.principal},
+          {"remote", line.remote},
+          {"ts", ts}};
+}
+
+std::string RequestLogText(const RequestLogLine& line, std::string_view ts) {
+  // nlohmann's objects are sorted by key; this is that order.
+  std::string out;
+  out.reserve(256 + line.path.size());
+  out += "{\"duration_ms\":";
+  out += nlohmann::json(line.duration_ms).dump();
+  out += ",\"level\":\"info\",\"method\":";
+  AppendJsonString(&out, line.method);
+  out += ",\"msg\":\"request\",\"path\":";
+  AppendJsonString(&out, line.path);
+  out += ",\"principal\":";
+  AppendJsonString(&out, line.principal);
+  out += ",\"remote\":";
+  AppendJsonString(&out, line.remote);
+  out += ",\"route\":";
+  AppendJsonString(&out, line.route);
+  out += ",\"status\":";
+  out += std::to_string(line.status);
+  out += ",\"ts\":";
+  AppendJsonString(&out, ts);
+  out += '}';
+  return out;
 }
 
 ServerContext::ServerContext(ServerOptions server_options, const Router& server_router,
@@ -42,6 +90,14 @@ void ServerContext::Log(nlohmann::json line) const {
     options.log(line);
   } else {
     LogToStdout(line);
+  }
+}
+
+void ServerContext::LogRequest(const RequestLogLine& line) const {
+  if (options.log) {
+    options.log(RequestLogJson(line, NowRfc3339()));
+  } else {
+    StdoutLog::Instance().Append(RequestLogText(line, NowRfc3339()));
   }
 }
 

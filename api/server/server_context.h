@@ -15,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "api/auth/token_store.h"
 #include "api/server/broadcaster.h"
@@ -48,6 +49,23 @@ void FlushStdoutLog();
 // "2024-01-01T00:00:00.000000Z" now.
 std::string NowRfc3339();
 
+// The fields of the one log line per answered HTTP request.
+struct RequestLogLine {
+  std::string_view method;
+  std::string_view path;
+  std::string_view route;
+  unsigned status = 0;
+  double duration_ms = 0;
+  std::string_view principal;
+  std::string_view remote;
+};
+// The line as a JSON object ("level":"info", "msg":"request", and `ts`).
+nlohmann::json RequestLogJson(const RequestLogLine& line, std::string_view ts);
+// The same line as text, byte for byte what RequestLogJson(line, ts).dump()
+// gives (the keys in order, the same escaping and number format), written
+// without building the object: every request writes one.
+std::string RequestLogText(const RequestLogLine& line, std::string_view ts);
+
 // A session that shutdown can ask to finish.
 class StoppableSession {
  public:
@@ -61,6 +79,9 @@ struct ServerContext {
                 Metrics& metrics, Broadcaster& broadcaster, eventstore::EventStore& store);
 
   void Log(nlohmann::json line) const;
+  // The request's log line: to options.log as a JSON object when given,
+  // otherwise straight to the stdout log as text.
+  void LogRequest(const RequestLogLine& line) const;
   uint64_t Register(const std::shared_ptr<StoppableSession>& session);
   void Unregister(uint64_t id);
   // Asks every registered session to shut down.

@@ -117,7 +117,7 @@ void CheckResponse(const api::Response& response, std::string_view target) {
   const bool is_json = response.content_type.rfind("application/json", 0) == 0;
   if (response.status >= 400) {
     TRANCHE_CHECK_MSG(is_json, "an error is not JSON");
-    nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+    nlohmann::json body = nlohmann::json::parse(response.Body(), nullptr, false);
     TRANCHE_CHECK_MSG(!body.is_discarded() && body.is_object() && body.contains("error"),
                       "an error body is not {\"error\": ...}");
     const nlohmann::json& error = body["error"];
@@ -128,10 +128,10 @@ void CheckResponse(const api::Response& response, std::string_view target) {
     return;
   }
   if (is_json) {
-    TRANCHE_CHECK_MSG(nlohmann::json::accept(response.body), "a JSON response does not parse");
+    TRANCHE_CHECK_MSG(nlohmann::json::accept(response.Body()), "a JSON response does not parse");
   }
   if (target.rfind("/dashboard/", 0) == 0) {
-    TRANCHE_CHECK_MSG(world->dashboard_files.count(response.body) == 1,
+    TRANCHE_CHECK_MSG(world->dashboard_files.count(std::string(response.Body())) == 1,
                       "/dashboard/{file} served something that is not a dashboard file");
   }
 }
