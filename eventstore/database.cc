@@ -20,6 +20,31 @@ namespace {
 constexpr int kReadOnlyOpenAttempts = 8;
 constexpr std::chrono::milliseconds kReadOnlyOpenRetryDelay{50};
 
+// RocksDB 7.8 (Debian 12) starts a new write-ahead log on every open and
+// deletes an old one only after a flush; a log that stayed empty therefore
+// outlives every restart that writes nothing, one more file each time
+// (fixed upstream in 8.3, facebook/rocksdb#11409). With no other process
+// holding the database (its LOCK taken here) an empty log holds no record,
+// and with WALs not tracked in the MANIFEST (our default) recovery does not
+// miss it: delete those. Best effort: anything unexpected leaves the files.
+void DeleteEmptyWriteAheadLogs(rocksdb::Env* env, const std::string& path) {
+  rocksdb::FileLock* lock = nullptr;
+  if (!env->LockFile(path + "/LOCK", &lock).ok()) return;  // In use, or no database yet.
+  std::vector<std::string> names;
+  if (env->GetChildren(path, &names).ok()) {
+    for (const std::string& name : names) {
+      if (name.size() <= 4 || name.compare(name.size() - 4, 4, ".log") != 0) continue;
+      if (name.find_first_not_of("0123456789") != name.size() - 4) continue;
+      uint64_t bytes = 0;
+      const std::string file = path + "/" + name;
+      if (env->GetFileSize(file, &bytes).ok() && bytes == 0) {
+        env->DeleteFile(file).PermitUncheckedError();
+      }
+    }
+  }
+  env->UnlockFile(lock).PermitUncheckedError();
+}
+
 }  // namespace
 
 Status FromRocks(const rocksdb::Status& status, const char* what) {
@@ -37,6 +62,8 @@ rocksdb::DBOptions Database::MakeDbOptions(bool create_if_missing) {
   options.paranoid_checks = true;
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.max_background_jobs = 2;
+  // RocksDB's own info log rolls over at every open; keep the last few.
+  options.keep_log_file_num = 10;
   return options;
 }
 
@@ -96,6 +123,7 @@ StatusOr<std::unique_ptr<Database>> Database::Open(
       if (attempt < kReadOnlyOpenAttempts) std::this_thread::sleep_for(kReadOnlyOpenRetryDelay);
     }
   } else {
+    DeleteEmptyWriteAheadLogs(db_options.env, path);
     status = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
   }
   if (!status.ok()) {

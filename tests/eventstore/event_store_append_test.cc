@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <string>
 
 #include "eventstore/event_store.h"
 #include "tests/eventstore/fault_file_system.h"
@@ -200,6 +202,48 @@ TEST(EventStoreAppend, ReadOnlyStoreRefusesWritesButReadsAndVerifies) {
   EXPECT_EQ(store->GetHead().position, 1u);
   EXPECT_EQ(ReadEverything(*store).size(), 1u);
   EXPECT_TRUE(store->Verify().ok);
+}
+
+// The write-ahead logs in `path`: "<digits>.log".
+size_t CountWriteAheadLogs(const std::string& path) {
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".log" && name.find_first_not_of("0123456789") == name.size() - 4) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST(EventStoreAppend, RestartsThatWriteNothingLeaveNoLogsBehindAndLoseNothing) {
+  TempDir dir;
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
+  }
+  for (int restart = 0; restart < 6; ++restart) {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->GetHead().position, 1u);
+  }
+  // Each open starts a log; the ones left empty by earlier opens are gone.
+  EXPECT_LE(CountWriteAheadLogs(dir.path()), 2u);
+  {
+    // An acknowledged event that lives only in a log (no flush before the
+    // store closes) survives the next open's clean-up.
+    auto store = OpenOrDie(dir.path());
+    ASSERT_TRUE(store->Append(OneEvent("c2", "s", ExpectedVersion::Exact(0))).ok());
+  }
+  auto store = OpenOrDie(dir.path());
+  ASSERT_EQ(store->GetHead().position, 2u);
+  EXPECT_EQ(ReadEverything(*store).size(), 2u);
+  EXPECT_TRUE(store->Verify().ok);
+  // A second writer in this process is refused as before, and deletes nothing.
+  const size_t logs = CountWriteAheadLogs(dir.path());
+  EXPECT_FALSE(EventStore::Open(dir.path(), Options{}).ok());
+  EXPECT_EQ(CountWriteAheadLogs(dir.path()), logs);
+  EXPECT_EQ(ReadEverything(*store).size(), 2u);
 }
 
 TEST(EventStoreAppend, OpeningAMissingStoreWithoutCreateIsNotFound) {
