@@ -124,8 +124,8 @@ struct Fold {
 // Replay is a pipeline of up to three threads: this one scans the log and
 // decodes each event once; each wanted model folds the same decoded batches,
 // in position order, on a thread of its own. The models share nothing, so
-// start-up takes about the longest of the three stages, not their sum
-// (bench/README.md has the figures).
+// start-up takes about the longest of the three stages given three cores, and
+// about half their sum on two (bench/README.md has the figures).
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
                  projections::ReadModel* read_model, uint64_t* replayed) {
   std::deque<Fold> folds;  // A deque: a Fold holds a mutex and never moves.
