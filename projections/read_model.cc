@@ -117,13 +117,23 @@ ReadModel::~ReadModel() = default;
 
 void ReadModel::Apply(const EventEnvelope& envelope, const core::Event& event) {
   std::unique_lock lock(mutex_);
-  TRANCHE_CHECK_MSG(envelope.position == model_->head() + 1, "events applied out of order");
+  model_->ApplyInOrder(envelope, event);
+}
+
+void ReadModel::ApplyBatch(const EventEnvelope* envelopes, const core::Event* events,
+                           size_t count) {
+  std::unique_lock lock(mutex_);
+  for (size_t i = 0; i < count; ++i) model_->ApplyInOrder(envelopes[i], events[i]);
+}
+
+void ReadModel::Model::ApplyInOrder(const EventEnvelope& envelope, const core::Event& event) {
+  TRANCHE_CHECK_MSG(envelope.position == head() + 1, "events applied out of order");
   // Recorded times never go backwards in the log (the pipeline stamps them),
   // but an imported log might; keep the index monotonic for binary search.
   int64_t at = envelope.recorded_at_us;
-  if (!model_->recorded_at.empty()) at = std::max(at, model_->recorded_at.back());
-  model_->recorded_at.push_back(at);
-  model_->Apply(envelope, event);
+  if (!recorded_at.empty()) at = std::max(at, recorded_at.back());
+  recorded_at.push_back(at);
+  Apply(envelope, event);
 }
 
 uint64_t ReadModel::head() const {

@@ -50,6 +50,8 @@ class ReadModel {
 
   // Applies one event. TRANCHE_CHECKs that envelope.position == head() + 1.
   void Apply(const EventEnvelope& envelope, const core::Event& event);
+  // Applies the first `count` of each, in order, under one lock (replay).
+  void ApplyBatch(const EventEnvelope* envelopes, const core::Event* events, size_t count);
 
   // The last applied position (0 when empty).
   uint64_t head() const;

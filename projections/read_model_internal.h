@@ -261,6 +261,8 @@ struct ReadModel::Model {
   }
 
   void Apply(const EventEnvelope& envelope, const core::Event& event);
+  // Checks the position follows the head, indexes its time, then Apply.
+  void ApplyInOrder(const EventEnvelope& envelope, const core::Event& event);
 };
 
 

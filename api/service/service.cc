@@ -147,9 +147,7 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   }
   if (read_model != nullptr) {
     folds.emplace_back().apply = [read_model](const ReplayBatch& batch) {
-      for (size_t i = 0; i < batch.size; ++i) {
-        read_model->Apply(batch.envelopes[i], batch.events[i]);
-      }
+      read_model->ApplyBatch(batch.envelopes.data(), batch.events.data(), batch.size);
     };
   }
   for (Fold& fold : folds) {

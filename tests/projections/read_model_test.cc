@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "projections/view_json.h"
 #include "tests/core/domain_fixture.h"
 
 namespace tranche::projections {
@@ -18,11 +21,12 @@ class ReadModelTest : public ::testing::Test {
  protected:
   void Apply(const std::string& stream, core::Event event, const std::string& reason = "") {
     const uint64_t position = model_.head() + 1;
-    model_.Apply(EventEnvelope{position, stream, 0, 1'000'000 + static_cast<int64_t>(position),
-                               "finance-" + std::to_string(position % 3),
-                               "command-with-a-long-identifier-" + std::to_string(position),
-                               reason},
-                 event);
+    EventEnvelope envelope{position, stream, 0, 1'000'000 + static_cast<int64_t>(position),
+                           "finance-" + std::to_string(position % 3),
+                           "command-with-a-long-identifier-" + std::to_string(position), reason};
+    model_.Apply(envelope, event);
+    applied_envelopes_.push_back(std::move(envelope));
+    applied_events_.push_back(std::move(event));
   }
   void Open() {
     Apply("programme-p", core::ProgrammeOpened{"p", "P", "F",
@@ -44,6 +48,9 @@ class ReadModelTest : public ::testing::Test {
                                  D("2010-02-01"), "entered twice " + std::to_string(i)};
   }
   ReadModel model_;
+  // Everything Apply gave model_, in order.
+  std::vector<EventEnvelope> applied_envelopes_;
+  std::vector<core::Event> applied_events_;
 };
 
 TEST_F(ReadModelTest, ReversalsFindTheirTranchesAmongThousandsAndEveryMomentAddsUp) {
@@ -108,6 +115,35 @@ TEST_F(ReadModelTest, ReversalsFindTheirTranchesAmongThousandsAndEveryMomentAdds
   EXPECT_EQ(first_reversal.actor, "finance-" + std::to_string(first_reversal.position % 3));
   EXPECT_EQ(north_rows.front().kind, "tranche");
   EXPECT_EQ(north_rows.back().cluster_year_total_pence.value(), north_net);
+}
+
+TEST_F(ReadModelTest, ABatchAppliesLikeItsEventsOneByOne) {
+  Open();
+  for (int i = 0; i < 500; ++i) {
+    const std::string cluster = i % 3 == 0 ? "north" : "south";
+    Apply("cluster-" + cluster, Tranche(cluster, i));
+    if (i % 9 == 0) Apply("cluster-" + cluster, Reversal(cluster, i), "entered twice");
+  }
+  ReadModel batched;
+  const size_t total = applied_events_.size();
+  for (size_t from = 0; from < total; from += 64) {  // Uneven batches; the last is short.
+    const size_t count = std::min<size_t>(64, total - from);
+    batched.ApplyBatch(applied_envelopes_.data() + from, applied_events_.data() + from, count);
+  }
+  ASSERT_EQ(batched.head(), model_.head());
+  for (const uint64_t at : {uint64_t{5}, model_.head() / 2, model_.head()}) {
+    for (const char* cluster : {"north", "south"}) {
+      auto one_by_one = model_.Cluster(cluster, {at, {}});
+      auto in_batches = batched.Cluster(cluster, {at, {}});
+      ASSERT_TRUE(one_by_one.ok() && in_batches.ok());
+      EXPECT_EQ(ClusterViewToJson(*in_batches), ClusterViewToJson(*one_by_one)) << cluster << at;
+      EXPECT_EQ(LedgerToCsv(batched.Ledger(cluster, {at, {}})),
+                LedgerToCsv(model_.Ledger(cluster, {at, {}})));
+    }
+  }
+  // A batch that does not follow the head is refused like a single event.
+  EXPECT_DEATH(batched.ApplyBatch(applied_envelopes_.data(), applied_events_.data(), 1),
+               "events applied out of order");
 }
 
 TEST_F(ReadModelTest, ReversalOfAnUnknownReferenceIsRefusedLoudly) {
