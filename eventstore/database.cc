@@ -25,8 +25,8 @@ constexpr std::chrono::milliseconds kReadOnlyOpenRetryDelay{50};
 // outlives every restart that writes nothing, one more file each time
 // (fixed upstream in 8.3, facebook/rocksdb#11409). With no other process
 // holding the database (its LOCK taken here) an empty log holds no record,
-// and with WALs not tracked in the MANIFEST (our default) recovery does not
-// miss it: delete those. Best effort: anything unexpected leaves the files.
+// and with WALs not tracked in the MANIFEST (MakeDbOptions) recovery does
+// not miss it: delete those. Best effort: anything unexpected leaves the files.
 void DeleteEmptyWriteAheadLogs(rocksdb::Env* env, const std::string& path) {
   rocksdb::FileLock* lock = nullptr;
   if (!env->LockFile(path + "/LOCK", &lock).ok()) return;  // In use, or no database yet.
@@ -64,6 +64,9 @@ rocksdb::DBOptions Database::MakeDbOptions(bool create_if_missing) {
   options.max_background_jobs = 2;
   // RocksDB's own info log rolls over at every open; keep the last few.
   options.keep_log_file_num = 10;
+  // DeleteEmptyWriteAheadLogs relies on this: a WAL the MANIFEST tracked
+  // would be missed at recovery once deleted.
+  options.track_and_verify_wals_in_manifest = false;
   return options;
 }
 
