@@ -58,7 +58,10 @@ StatusOr<std::unique_ptr<App>> StartApp(AppContext& context) {
   LogLine({{"level", "info"},
            {"msg", "replayed"},
            {"events", app->service().replayed_events()},
-           {"seconds", static_cast<double>(app->service().replay_micros()) / 1e6}});
+           {"seconds", static_cast<double>(app->service().replay_micros()) / 1e6},
+           {"scan_cpu_seconds", app->service().replay_stats().scan_cpu_seconds},
+           {"write_model_cpu_seconds", app->service().replay_stats().write_model_cpu_seconds},
+           {"read_model_cpu_seconds", app->service().replay_stats().read_model_cpu_seconds}});
   const uint64_t head = context.store.GetHead().position;
   metrics->head_position.Set(static_cast<double>(head));
   app->set_subscription(context.store.Subscribe(

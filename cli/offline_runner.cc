@@ -178,7 +178,7 @@ int OfflineRunner::Replay(const Arguments& args) {
     return kExitFailure;
   }
   projections::ReadModel model;
-  uint64_t replayed = 0;
+  service::ReplayStats replayed;
   if (Status status = service::ReplayLog(**store, nullptr, &model, &replayed); !status.ok()) {
     std::fprintf(stderr, "tranche replay: %s\n", status.ToString().c_str());
     return status.code() == StatusCode::kDataLoss ? kExitDamage : kExitFailure;
@@ -219,8 +219,8 @@ int OfflineRunner::Replay(const Arguments& args) {
                             .c_str());
     return kExitOk;
   }
-  std::printf("replayed %llu events from %s; %s\n\n", static_cast<unsigned long long>(replayed),
-              StorePath(args.Get("data")).c_str(),
+  std::printf("replayed %llu events from %s; %s\n\n",
+              static_cast<unsigned long long>(replayed.events), StorePath(args.Get("data")).c_str(),
               ViewPrinter::Moment(projections::MomentToJson(moment)).c_str());
   for (const json& programme : programmes) {
     ViewPrinter::Programme(programme, stdout);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -115,9 +116,17 @@ class ReplayChannel {
 // One model folded on its own thread from a channel.
 struct Fold {
   std::function<void(const ReplayBatch&)> apply;
+  double* cpu_seconds = nullptr;  // Where the thread's CPU time goes when it ends.
   ReplayChannel channel;
   std::thread thread;
 };
+
+// CPU time of the calling thread since it started.
+double ThreadCpuSeconds() {
+  timespec cpu{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+  return static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) / 1e9;
+}
 
 }  // namespace
 
@@ -127,10 +136,15 @@ struct Fold {
 // start-up takes about the longest of the three stages given three cores, and
 // about half their sum on two (bench/README.md has the figures).
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
-                 projections::ReadModel* read_model, uint64_t* replayed) {
+                 projections::ReadModel* read_model, ReplayStats* stats) {
+  ReplayStats local_stats;
+  if (stats == nullptr) stats = &local_stats;
+  *stats = ReplayStats{};
+  const double scan_started = ThreadCpuSeconds();
   std::deque<Fold> folds;  // A deque: a Fold holds a mutex and never moves.
   if (state != nullptr) {
-    folds.emplace_back().apply = [state](const ReplayBatch& batch) {
+    folds.emplace_back().cpu_seconds = &stats->write_model_cpu_seconds;
+    folds.back().apply = [state](const ReplayBatch& batch) {
       // Each recorded tranche inserts into the write model's reference index,
       // a cache miss in a large table: ask for the slot a few events ahead.
       constexpr size_t kAhead = 8;
@@ -146,7 +160,8 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
     };
   }
   if (read_model != nullptr) {
-    folds.emplace_back().apply = [read_model](const ReplayBatch& batch) {
+    folds.emplace_back().cpu_seconds = &stats->read_model_cpu_seconds;
+    folds.back().apply = [read_model](const ReplayBatch& batch) {
       read_model->ApplyBatch(batch.envelopes.data(), batch.events.data(), batch.size);
     };
   }
@@ -154,6 +169,7 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
     fold.thread = std::thread([&fold] {
       SharedBatch batch;
       while (fold.channel.Pop(&batch)) fold.apply(*batch);
+      *fold.cpu_seconds = ThreadCpuSeconds();  // Read after join.
     });
   }
   // Declared after `folds`, so destroyed before them, but every fold is
@@ -190,11 +206,12 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
     return true;
   });
   if (batch->size > 0) hand_over(batch);
+  stats->scan_cpu_seconds = ThreadCpuSeconds() - scan_started;
   for (Fold& fold : folds) {
     fold.channel.Close();
     fold.thread.join();
   }
-  if (replayed != nullptr) *replayed = count;
+  stats->events = count;
   if (!scan.ok()) return scan;
   return decode_error;
 }
@@ -204,7 +221,7 @@ StatusOr<std::unique_ptr<Service>> Service::Open(eventstore::EventStore& store,
   std::unique_ptr<Service> service(new Service());
   const auto started = std::chrono::steady_clock::now();
   core::State state;
-  Status replay = ReplayLog(store, &state, &service->read_model_, &service->replayed_events_);
+  Status replay = ReplayLog(store, &state, &service->read_model_, &service->replay_stats_);
   if (!replay.ok()) return replay;
   service->replay_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::steady_clock::now() - started)
