@@ -127,14 +127,24 @@ void Apply(State& state, const FinancialYearClosed& e) {
 void Evolve(State& state, const DomainEvent& event) { Evolve(state, event.stream, event.event); }
 
 void Evolve(State& state, std::string_view stream, const Event& event) {
+  const std::string_view cluster_id = EvolveDeferringClusterCheck(state, stream, event);
+  if (!cluster_id.empty()) {
+    const Status status = CheckClusterInvariants(state, cluster_id);
+    TRANCHE_CHECK_MSG(status.ok(), status.ToString().c_str());
+  }
+}
+
+std::string_view EvolveDeferringClusterCheck(State& state, std::string_view stream,
+                                             const Event& event) {
   TRANCHE_CHECK_MSG(IsEventStream(stream, event), "event applied to the wrong stream");
-  std::visit([&state](const auto& payload) { Apply(state, payload); }, event);
-  std::visit(
-      [&state](const auto& payload) {
+  return std::visit(
+      [&state](const auto& payload) -> std::string_view {
+        Apply(state, payload);
         using T = std::decay_t<decltype(payload)>;
-        if constexpr (!std::is_same_v<T, ProgrammeOpened> && !std::is_same_v<T, FinancialYearClosed>) {
-          const Status status = CheckClusterInvariants(state, payload.cluster_id);
-          TRANCHE_CHECK_MSG(status.ok(), status.ToString().c_str());
+        if constexpr (std::is_same_v<T, ProgrammeOpened> || std::is_same_v<T, FinancialYearClosed>) {
+          return {};
+        } else {
+          return payload.cluster_id;
         }
       },
       event);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -144,7 +145,13 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   std::deque<Fold> folds;  // A deque: a Fold holds a mutex and never moves.
   if (state != nullptr) {
     folds.emplace_back().cpu_seconds = &stats->write_model_cpu_seconds;
-    folds.back().apply = [state](const ReplayBatch& batch) {
+    folds.back().apply = [state, touched = std::unordered_set<std::string_view>()](
+                             const ReplayBatch& batch) mutable {
+      // The cluster invariants are checked once per batch, not after every
+      // event: for every cluster when there are few (a programme has tens),
+      // else for each cluster the batch touched.
+      constexpr size_t kCheckEveryClusterMax = 256;
+      const bool check_every_cluster = state->clusters().size() <= kCheckEveryClusterMax;
       // Each recorded tranche inserts into the write model's reference index,
       // a cache miss in a large table: ask for the slot a few events ahead.
       constexpr size_t kAhead = 8;
@@ -155,8 +162,21 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
             state->PrefetchPaymentReference(ahead->payment_reference);
           }
         }
-        core::Evolve(*state, batch.envelopes[i].stream, batch.events[i]);
+        const std::string_view cluster_id = core::EvolveDeferringClusterCheck(
+            *state, batch.envelopes[i].stream, batch.events[i]);
+        if (!check_every_cluster && !cluster_id.empty()) touched.insert(cluster_id);
       }
+      auto check = [state](std::string_view cluster_id) {
+        const Status status = core::CheckClusterInvariants(*state, cluster_id);
+        TRANCHE_CHECK_MSG(status.ok(), status.ToString().c_str());
+      };
+      if (check_every_cluster) {
+        // Also those this batch submitted, even past the bound.
+        for (const auto& [cluster_id, cluster] : state->clusters()) check(cluster_id);
+      } else {
+        for (const std::string_view cluster_id : touched) check(cluster_id);
+      }
+      touched.clear();  // Its views point into this batch's events.
     };
   }
   if (read_model != nullptr) {

@@ -7,6 +7,9 @@
 
 #include <cstdio>
 #include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "core/json/json_codec.h"
 #include "tests/core/domain_fixture.h"
@@ -114,6 +117,15 @@ TEST(PropertyTest, InvariantsHoldAndReplayEqualsLiveStateForRandomCommands) {
     State replayed;
     for (const DomainEvent& event : log) Evolve(replayed, event);
     EXPECT_TRUE(replayed == live);
+    // Replay's path: the cluster checks deferred to the end, then run.
+    State deferred;
+    std::set<std::string> touched;
+    for (const DomainEvent& event : log) {
+      const std::string_view id = EvolveDeferringClusterCheck(deferred, event.stream, event.event);
+      if (!id.empty()) touched.emplace(id);
+    }
+    for (const std::string& id : touched) EXPECT_TRUE(CheckClusterInvariants(deferred, id).ok());
+    EXPECT_TRUE(deferred == live);
     EXPECT_EQ(StateToJson(replayed).dump(), StateToJson(live).dump());
     for (const auto& [snapshot, json] : snapshots) EXPECT_EQ(StateToJson(snapshot).dump(), json);
     total_accepted += static_cast<int>(log.size());
@@ -123,6 +135,32 @@ TEST(PropertyTest, InvariantsHoldAndReplayEqualsLiveStateForRandomCommands) {
     std::printf("\n");
   }
   EXPECT_GT(total_accepted, 1000);
+}
+
+TEST(EvolveTest, ADeferredClusterCheckStillFindsAnOverpaymentThatEvolveRefuses) {
+  // A log no decider wrote: a tranche above the cluster's award. Applying it
+  // passes every per-apply check; the cluster check finds it.
+  const FinancialYear y1 = Fy("2009/10");
+  const std::vector<DomainEvent> log = {
+      {"programme-hiec", ProgrammeOpened{"hiec", "HIECs", "DH", {{y1, Pence(1'000)}}}},
+      {"cluster-wessex",
+       BidSubmitted{"hiec", "wessex", "Wessex", "South Central", "Southampton", "Work", {},
+                    D("2009-10-30")}},
+      {"cluster-wessex", BidAwarded{"hiec", "wessex", {{y1, Pence(100)}}, D("2010-01-05")}},
+      {"cluster-wessex", TrancheRecorded{"hiec", "wessex", y1, Pence(200), D("2010-02-01"), "P1"}},
+  };
+  State state;
+  std::string_view last;
+  for (const DomainEvent& event : log) {
+    last = EvolveDeferringClusterCheck(state, event.stream, event.event);
+  }
+  EXPECT_EQ(last, "wessex");
+  const Status status = CheckClusterInvariants(state, last);
+  EXPECT_EQ(status.reason(), "invariant_violated");
+  EXPECT_NE(status.message().find("net paid"), std::string::npos) << status.ToString();
+  State checked;
+  for (size_t i = 0; i + 1 < log.size(); ++i) Evolve(checked, log[i]);
+  EXPECT_DEATH(Evolve(checked, log.back()), "net paid");
 }
 
 }  // namespace
