@@ -1,6 +1,7 @@
 // Service: start-up replay and the wiring of pipeline, read model and publisher.
 #include "api/service/service.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -116,7 +117,9 @@ class ReplayChannel {
 
 // One model folded on its own thread from a channel.
 struct Fold {
-  std::function<void(const ReplayBatch&)> apply;
+  // Not ok stops this fold: later batches are only drained.
+  std::function<Status(const ReplayBatch&)> apply;
+  Status error;                   // The first failure; read after join.
   double* cpu_seconds = nullptr;  // Where the thread's CPU time goes when it ends.
   ReplayChannel channel;
   std::thread thread;
@@ -166,9 +169,11 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
             *state, batch.envelopes[i].stream, batch.events[i]);
         if (!check_every_cluster && !cluster_id.empty()) touched.insert(cluster_id);
       }
-      auto check = [state](std::string_view cluster_id) {
-        const Status status = core::CheckClusterInvariants(*state, cluster_id);
-        TRANCHE_CHECK_MSG(status.ok(), status.ToString().c_str());
+      // A broken invariant here means a log no decider wrote: start-up stops
+      // with kDataLoss naming the batch, as for an event that does not decode.
+      Status broken;
+      auto check = [state, &broken](std::string_view cluster_id) {
+        if (broken.ok()) broken = core::CheckClusterInvariants(*state, cluster_id);
       };
       if (check_every_cluster) {
         // Also those this batch submitted, even past the bound.
@@ -177,18 +182,29 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
         for (const std::string_view cluster_id : touched) check(cluster_id);
       }
       touched.clear();  // Its views point into this batch's events.
+      if (broken.ok()) return Status::Ok();
+      return Status::DataLoss("invariant_violated",
+                              "the events at positions " +
+                                  std::to_string(batch.envelopes[0].position) + ".." +
+                                  std::to_string(batch.envelopes[count - 1].position) +
+                                  " break an invariant: " + broken.message());
     };
   }
   if (read_model != nullptr) {
     folds.emplace_back().cpu_seconds = &stats->read_model_cpu_seconds;
     folds.back().apply = [read_model](const ReplayBatch& batch) {
       read_model->ApplyBatch(batch.envelopes.data(), batch.events.data(), batch.size);
+      return Status::Ok();
     };
   }
+  std::atomic<bool> failed{false};  // A fold failed: the scan may stop early.
   for (Fold& fold : folds) {
-    fold.thread = std::thread([&fold] {
+    fold.thread = std::thread([&fold, &failed] {
       SharedBatch batch;
-      while (fold.channel.Pop(&batch)) fold.apply(*batch);
+      while (fold.channel.Pop(&batch)) {
+        if (fold.error.ok()) fold.error = fold.apply(*batch);
+        if (!fold.error.ok()) failed.store(true, std::memory_order_relaxed);
+      }
       *fold.cpu_seconds = ThreadCpuSeconds();  // Read after join.
     });
   }
@@ -204,6 +220,7 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   Status decode_error;
   ReplayBatch* batch = pool.Take();
   Status scan = store.ScanAll(1, [&](const eventstore::RecordedEvent& record) {
+    if (failed.load(std::memory_order_relaxed)) return false;
     const size_t slot = batch->size;
     if (slot == batch->events.size()) {
       batch->events.emplace_back();
@@ -233,7 +250,11 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   }
   stats->events = count;
   if (!scan.ok()) return scan;
-  return decode_error;
+  if (!decode_error.ok()) return decode_error;
+  for (const Fold& fold : folds) {
+    if (!fold.error.ok()) return fold.error;
+  }
+  return Status::Ok();
 }
 
 StatusOr<std::unique_ptr<Service>> Service::Open(eventstore::EventStore& store,

@@ -64,7 +64,10 @@ class Service {
 };
 
 // Folds the log from position 1 up to the head into `state` and `read_model`
-// (either may be null). Used by Service::Open and by offline tools.
+// (either may be null). Used by Service::Open and by offline tools. Errors:
+// kDataLoss when a record fails its checks or does not decode, or when the
+// events of a batch break a cluster invariant of the write model
+// ("invariant_violated": a log no decider wrote).
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
                  projections::ReadModel* read_model, ReplayStats* stats = nullptr);
 

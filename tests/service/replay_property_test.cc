@@ -226,7 +226,7 @@ std::vector<core::DomainEvent> OverpaidLog(int clusters) {
   return log;
 }
 
-TEST_F(ServiceFixture, ReplayChecksClusterInvariantsOfALogNoDeciderWrote) {
+TEST_F(ServiceFixture, ReplayRefusesALogNoDeciderWroteThatBreaksAClusterInvariant) {
   // Replay checks the clusters at the end of each batch of 4,096 events: all
   // of them when the batch began with few, the ones it touched when it began
   // with more than 256 (3,000 clusters: the overpayment is in the second
@@ -239,7 +239,12 @@ TEST_F(ServiceFixture, ReplayChecksClusterInvariantsOfALogNoDeciderWrote) {
     AppendRaw(**store, OverpaidLog(clusters));
     core::State state;
     projections::ReadModel model;
-    EXPECT_DEATH((void)ReplayLog(**store, &state, &model), "net paid") << clusters;
+    const Status broken = ReplayLog(**store, &state, &model);
+    EXPECT_EQ(broken.code(), StatusCode::kDataLoss) << clusters;
+    EXPECT_EQ(broken.reason(), "invariant_violated") << clusters;
+    EXPECT_NE(broken.message().find("net paid"), std::string::npos) << broken.ToString();
+    EXPECT_NE(broken.message().find("c" + std::to_string(clusters - 1)), std::string::npos)
+        << broken.ToString();
     // Without the last event the same log replays cleanly.
     (*store)->Close();
     std::filesystem::remove_all(dir_);
