@@ -89,16 +89,14 @@ void Apply(State& state, const TrancheRecorded& e) {
   // at the end, and the hint saves the walk down the tree (a cache miss per
   // level in a cluster of tens of thousands). Any other order still works.
   auto& tranches = cluster.tranches;
-  const bool at_end = tranches.empty() || tranches.rbegin()->first < e.payment_reference;
-  const size_t before = tranches.size();
-  if (at_end) {
-    tranches.emplace_hint(tranches.end(), e.payment_reference,
-                          Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""});
-  } else {
-    tranches.try_emplace(e.payment_reference,
-                         Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""});
+  auto place = tranches.end();
+  if (!tranches.empty() && !(tranches.rbegin()->first < e.payment_reference)) {
+    place = tranches.lower_bound(e.payment_reference);
   }
-  TRANCHE_CHECK_MSG(tranches.size() == before + 1, "payment reference recorded twice");
+  TRANCHE_CHECK_MSG(place == tranches.end() || place->first != e.payment_reference,
+                    "payment reference recorded twice");
+  tranches.emplace_hint(place, e.payment_reference,
+                        Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""});
   state.IndexPaymentReference(e.payment_reference, e.cluster_id);
   cluster.net_paid[e.financial_year] += e.amount_pence;
   ++cluster.version;

@@ -4,9 +4,9 @@
 // apply, the invariants touched by the event are TRANCHE_CHECKed in O(years of
 // the touched programme and cluster + log tranches); replay defers that check
 // to the end of each batch (EvolveDeferringClusterCheck). CheckInvariants
-// re-derives every invariant from scratch. Payment references are checked unique within
-// the cluster on apply; uniqueness across clusters is a Decide rule and is
-// verified by CheckInvariants.
+// re-derives every invariant from scratch. Payment references are checked
+// unique within the cluster on apply; uniqueness across clusters is a Decide
+// rule and is verified by CheckInvariants.
 //
 // Thread-safety: writes `state`; the caller owns it exclusively.
 #pragma once

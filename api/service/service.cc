@@ -17,12 +17,25 @@
 #include "core/evolve.h"
 
 namespace tranche::service {
+namespace {
+
+// Fills `*out` from `record`, reusing the capacity of its strings.
+void AssignEnvelope(const eventstore::RecordedEvent& record, projections::EventEnvelope* out) {
+  out->position = record.position;
+  out->stream.assign(record.stream);
+  out->version = record.version;
+  out->recorded_at_us = record.recorded_at_us;
+  out->actor.assign(record.actor);
+  out->command_id.assign(record.command_id);
+  out->reason.assign(record.reason);
+}
+
+}  // namespace
 
 projections::EventEnvelope EnvelopeOf(const eventstore::RecordedEvent& record) {
-  return projections::EventEnvelope{record.position,       record.stream,
-                                    record.version,        record.recorded_at_us,
-                                    record.actor,          record.command_id,
-                                    record.reason};
+  projections::EventEnvelope envelope;
+  AssignEnvelope(record, &envelope);
+  return envelope;
 }
 
 namespace {
@@ -71,17 +84,6 @@ class ReplayBatchPool {
   std::vector<std::unique_ptr<ReplayBatch>> owned_;
   std::vector<ReplayBatch*> free_;
 };
-
-// Fills `*out` from `record`, reusing the capacity of its strings.
-void AssignEnvelope(const eventstore::RecordedEvent& record, projections::EventEnvelope* out) {
-  out->position = record.position;
-  out->stream.assign(record.stream);
-  out->version = record.version;
-  out->recorded_at_us = record.recorded_at_us;
-  out->actor.assign(record.actor);
-  out->command_id.assign(record.command_id);
-  out->reason.assign(record.reason);
-}
 
 // A bounded, closable queue of batches from the scanner to one fold.
 class ReplayChannel {
