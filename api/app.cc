@@ -24,10 +24,12 @@ void LogLine(const nlohmann::json& line) {
 
 class ServiceApp : public App {
  public:
-  explicit ServiceApp(std::unique_ptr<service::Service> service) : service_(std::move(service)) {}
+  ServiceApp(std::unique_ptr<service::Service> service, uint64_t snapshot_after_events)
+      : service_(std::move(service)), snapshot_after_events_(snapshot_after_events) {}
   void Drain() override {
     service_->Stop();  // Every accepted command is durable and answered.
     if (subscription_) subscription_->Unsubscribe();
+    MaybeWriteSnapshot();
   }
   service::Service& service() { return *service_; }
   void set_subscription(std::unique_ptr<eventstore::Subscription> subscription) {
@@ -35,8 +37,32 @@ class ServiceApp : public App {
   }
 
  private:
+  // A new snapshot when enough events came after the last one: the next
+  // start-up then folds at most that many. A failure costs only time at the
+  // next start-up, so it is logged, not fatal.
+  void MaybeWriteSnapshot() {
+    if (snapshot_after_events_ == 0 || snapshot_written_) return;
+    const uint64_t since = service_->read_model().head() - service_->loaded_snapshot().position;
+    if (since == 0 || since < snapshot_after_events_) return;
+    snapshot_written_ = true;
+    StatusOr<service::SnapshotInfo> written = service_->WriteSnapshot();
+    if (!written.ok()) {
+      LogLine({{"level", "warn"},
+               {"msg", "snapshot_not_written"},
+               {"status", written.status().ToString()}});
+      return;
+    }
+    LogLine({{"level", "info"},
+             {"msg", "snapshot_written"},
+             {"position", written->position},
+             {"bytes", written->bytes},
+             {"seconds", written->seconds}});
+  }
+
   std::unique_ptr<service::Service> service_;
   std::unique_ptr<eventstore::Subscription> subscription_;
+  uint64_t snapshot_after_events_;
+  bool snapshot_written_ = false;
 };
 
 }  // namespace
@@ -52,11 +78,21 @@ StatusOr<std::unique_ptr<App>> StartApp(AppContext& context) {
     metrics->RecordCommand(name, outcome);
     metrics->ObserveCommandLatency(static_cast<double>(latency_us) / 1e6);
   };
+  if (context.snapshot_after_events > 0) options.snapshot_path = context.data_dir + "/snapshot";
   auto opened = service::Service::Open(context.store, std::move(options));
   if (!opened.ok()) return opened.status();
-  auto app = std::make_unique<ServiceApp>(std::move(opened).value());
+  auto app = std::make_unique<ServiceApp>(std::move(opened).value(), context.snapshot_after_events);
+  const Status& refusal = app->service().snapshot_refusal();
+  if (!refusal.ok() && refusal.reason() != "no_snapshot") {
+    LogLine({{"level", "warn"},
+             {"msg", "snapshot_not_used"},
+             {"status", refusal.ToString()},
+             {"note", "folding the whole log instead"}});
+  }
   LogLine({{"level", "info"},
            {"msg", "replayed"},
+           {"snapshot_position", app->service().loaded_snapshot().position},
+           {"snapshot_seconds", app->service().loaded_snapshot().seconds},
            {"events", app->service().replayed_events()},
            {"seconds", static_cast<double>(app->service().replay_micros()) / 1e6},
            {"scan_cpu_seconds", app->service().replay_stats().scan_cpu_seconds},

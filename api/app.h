@@ -35,6 +35,9 @@ struct AppContext {
   RouteContext routes;                 // Filled with store, metrics, broadcaster, dashboard_dir.
   std::string data_dir;
   std::optional<std::string> seed_file;  // --seed FILE: load when the log is empty.
+  // Drain writes DIR/snapshot when at least this many events came after the
+  // one start-up loaded (or after position 0); 0: no snapshots at all.
+  uint64_t snapshot_after_events = 0;
 };
 
 class App {

@@ -1,10 +1,15 @@
 // tranched: the Tranche server.
 //   tranched --data DIR [--listen 127.0.0.1:8080] [--seed FILE] [--threads N] [--dashboard DIR]
-// Opens the store in DIR/events, loads DIR/tokens.json, serves HTTP and the
-// WebSocket stream. SIGHUP reloads the tokens; SIGTERM/SIGINT stop gracefully
-// (stop accepting, finish in-flight, close the store) and exit 0.
+//            [--snapshot-after N]
+// Opens the store in DIR/events, loads DIR/tokens.json and the start-up
+// snapshot DIR/snapshot, serves HTTP and the WebSocket stream. SIGHUP reloads
+// the tokens; SIGTERM/SIGINT stop gracefully (stop accepting, finish
+// in-flight, write a new snapshot when at least N events (default 100,000)
+// came after the last one, close the store) and exit 0. --snapshot-after 0
+// turns snapshots off, loading and writing.
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -30,12 +35,13 @@ struct Flags {
   std::optional<std::string> seed_file;
   int threads = 2;
   std::string dashboard_dir = TRANCHE_DASHBOARD_DIR;
+  uint64_t snapshot_after_events = 100'000;
 };
 
 int Usage(const char* message) {
   std::fprintf(stderr,
                "tranched: %s\nusage: tranched --data DIR [--listen HOST:PORT] [--seed FILE] "
-               "[--threads N] [--dashboard DIR]\n",
+               "[--threads N] [--dashboard DIR] [--snapshot-after N]\n",
                message);
   return 2;
 }
@@ -67,6 +73,14 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
       if (flags->threads < 1 || flags->threads > kThreadsMax) return Usage("--threads 1..64");
     } else if (flag == "--dashboard") {
       flags->dashboard_dir = value;
+    } else if (flag == "--snapshot-after") {
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long events = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || errno != 0 || value[0] == '-') {
+        return Usage("--snapshot-after wants a count of events (0: no snapshots)");
+      }
+      flags->snapshot_after_events = events;
     } else {
       return Usage(("unknown flag " + flag).c_str());
     }
@@ -128,7 +142,7 @@ int Run(const Flags& flags) {
   Router router;
   AppContext app_context{*store, router, broadcaster, metrics,
                          RouteContext{store.get(), &metrics, &broadcaster, flags.dashboard_dir},
-                         flags.data_dir, flags.seed_file};
+                         flags.data_dir, flags.seed_file, flags.snapshot_after_events};
   auto app = StartApp(app_context);
   if (!app.ok()) {
     Log({{"level", "error"}, {"msg", "start_failed"}, {"status", app.status().ToString()}});

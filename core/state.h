@@ -26,6 +26,7 @@
 #include "core/ids.h"
 #include "core/money.h"
 #include "core/reference_index.h"
+#include "core/status.h"
 
 namespace tranche::core {
 
@@ -131,6 +132,9 @@ class State {
   bool operator==(const State& other) const;
 
  private:
+  friend void EncodeStateSnapshot(const State& state, std::string* out);
+  friend Status DecodeStateSnapshot(std::string_view bytes, State* out);
+
   ProgrammeMap programmes_;
   ClusterMap clusters_;
   // Which cluster holds each payment reference, for the cross-cluster rule:

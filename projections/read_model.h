@@ -53,6 +53,17 @@ class ReadModel {
   // Applies the first `count` of each, in order, under one lock (replay).
   void ApplyBatch(const EventEnvelope* envelopes, const core::Event* events, size_t count);
 
+  // The model as bytes, for a start-up snapshot (api/service/snapshot.h);
+  // the layout is in read_model_snapshot.cc. Appends to `*out`.
+  void EncodeSnapshot(std::string* out) const;
+  // Loads what EncodeSnapshot wrote into this empty model (TRANCHE_CHECKed),
+  // whose head becomes the snapshot's. Errors: kDataLoss "corrupt_snapshot"
+  // when the bytes do not decode or do not hang together; the model is then
+  // still empty.
+  Status DecodeSnapshot(std::string_view bytes);
+  // Empties the model (a snapshot that loaded while its partner did not).
+  void Reset();
+
   // The last applied position (0 when empty).
   uint64_t head() const;
   // The last position whose recorded_at is ≤ `unix_micros` (0 when none).

@@ -142,7 +142,7 @@ double ThreadCpuSeconds() {
 // start-up takes about the longest of the three stages given three cores, and
 // about half their sum on two (bench/README.md has the figures).
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
-                 projections::ReadModel* read_model, ReplayStats* stats) {
+                 projections::ReadModel* read_model, ReplayStats* stats, uint64_t from) {
   ReplayStats local_stats;
   if (stats == nullptr) stats = &local_stats;
   *stats = ReplayStats{};
@@ -221,7 +221,7 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   uint64_t count = 0;
   Status decode_error;
   ReplayBatch* batch = pool.Take();
-  Status scan = store.ScanAll(1, [&](const eventstore::RecordedEvent& record) {
+  Status scan = store.ScanAll(from, [&](const eventstore::RecordedEvent& record) {
     if (failed.load(std::memory_order_relaxed)) return false;
     const size_t slot = batch->size;
     if (slot == batch->events.size()) {
@@ -262,9 +262,23 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
 StatusOr<std::unique_ptr<Service>> Service::Open(eventstore::EventStore& store,
                                                  ServiceOptions options) {
   std::unique_ptr<Service> service(new Service());
+  service->store_ = &store;
+  service->snapshot_path_ = options.snapshot_path;
   const auto started = std::chrono::steady_clock::now();
   core::State state;
-  Status replay = ReplayLog(store, &state, &service->read_model_, &service->replay_stats_);
+  if (!service->snapshot_path_.empty()) {
+    // A snapshot that cannot be used leaves both models empty: start-up then
+    // folds the whole log, and says why.
+    StatusOr<SnapshotInfo> loaded =
+        LoadSnapshot(service->snapshot_path_, store, &state, &service->read_model_);
+    if (loaded.ok()) {
+      service->loaded_snapshot_ = *loaded;
+    } else {
+      service->snapshot_refusal_ = loaded.status();
+    }
+  }
+  Status replay = ReplayLog(store, &state, &service->read_model_, &service->replay_stats_,
+                            service->loaded_snapshot_.position + 1);
   if (!replay.ok()) return replay;
   service->replay_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::steady_clock::now() - started)
@@ -288,6 +302,29 @@ Service::~Service() { Stop(); }
 
 void Service::Stop() {
   if (pipeline_) pipeline_->Stop();
+  stopped_ = true;
+}
+
+StatusOr<SnapshotInfo> Service::WriteSnapshot() {
+  auto unavailable = [](const std::string& why) {
+    return Status::FailedPrecondition("snapshot_unavailable", why);
+  };
+  if (snapshot_path_.empty()) return unavailable("snapshots are off");
+  if (!stopped_) return unavailable("the pipeline is still taking commands");
+  if (Status writer = store_->WriterError(); !writer.ok()) {
+    return unavailable("the store failed: " + writer.ToString());
+  }
+  if (Status health = pipeline_->health(); health.reason() != "pipeline_stopped") {
+    return unavailable("the pipeline failed: " + health.ToString());
+  }
+  // Stop() waited for every append to be answered, so the models hold every
+  // event the pipeline wrote; anything else in the log came from elsewhere.
+  const eventstore::Head head = store_->GetHead();
+  if (read_model_.head() != head.position) {
+    return unavailable("the log holds events up to " + std::to_string(head.position) +
+                       ", the models up to " + std::to_string(read_model_.head()));
+  }
+  return service::WriteSnapshot(snapshot_path_, head, pipeline_->StateAfterStop(), read_model_);
 }
 
 }  // namespace tranche::service

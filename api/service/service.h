@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/service/command_pipeline.h"
+#include "api/service/snapshot.h"
 #include "core/status.h"
 #include "eventstore/event_store.h"
 #include "projections/read_model.h"
@@ -25,6 +26,10 @@ struct ServiceOptions {
   // writer or completion thread). May be empty.
   std::function<void(const std::vector<eventstore::RecordedEvent>&)> publish;
   CommandObserver observer;
+  // Where the start-up snapshot is kept (api/service/snapshot.h); empty: no
+  // snapshots. Open loads it when it is usable and folds only the events
+  // after it; WriteSnapshot replaces it.
+  std::string snapshot_path;
 };
 
 // What a replay did: the events folded and the CPU time each stage spent,
@@ -50,6 +55,18 @@ class Service {
   uint64_t replayed_events() const { return replay_stats_.events; }
   int64_t replay_micros() const { return replay_micros_; }
   const ReplayStats& replay_stats() const { return replay_stats_; }
+  // The snapshot start-up loaded (position 0 when none), and when none was
+  // loaded, why not (kNotFound "no_snapshot" when there was none to load;
+  // Ok when snapshots are off).
+  const SnapshotInfo& loaded_snapshot() const { return loaded_snapshot_; }
+  const Status& snapshot_refusal() const { return snapshot_refusal_; }
+
+  // Writes both models to the snapshot path. Only after Stop(), so that the
+  // models hold exactly the log's events. Errors: kFailedPrecondition
+  // "snapshot_unavailable" when snapshots are off, the pipeline is running
+  // or failed, or the log holds events the models do not (another writer);
+  // kIOError from the file.
+  StatusOr<SnapshotInfo> WriteSnapshot();
 
   // Stops the pipeline (see CommandPipeline::Stop). Idempotent.
   void Stop();
@@ -57,19 +74,25 @@ class Service {
  private:
   Service() = default;
 
+  eventstore::EventStore* store_ = nullptr;
+  std::string snapshot_path_;
   projections::ReadModel read_model_;
   std::unique_ptr<CommandPipeline> pipeline_;
   ReplayStats replay_stats_;
   int64_t replay_micros_ = 0;
+  SnapshotInfo loaded_snapshot_;
+  Status snapshot_refusal_;
+  bool stopped_ = false;
 };
 
-// Folds the log from position 1 up to the head into `state` and `read_model`
-// (either may be null). Used by Service::Open and by offline tools. Errors:
+// Folds the log from position `from` up to the head into `state` and
+// `read_model` (either may be null), which hold the events before `from`. Used by Service::Open and by offline tools. Errors:
 // kDataLoss when a record fails its checks or does not decode, or when the
 // events of a batch break a cluster invariant of the write model
 // ("invariant_violated": a log no decider wrote).
 Status ReplayLog(const eventstore::EventStore& store, core::State* state,
-                 projections::ReadModel* read_model, ReplayStats* stats = nullptr);
+                 projections::ReadModel* read_model, ReplayStats* stats = nullptr,
+                 uint64_t from = 1);
 
 // The projections' view of a stored event's envelope.
 projections::EventEnvelope EnvelopeOf(const eventstore::RecordedEvent& record);

@@ -35,7 +35,7 @@ class ServiceFixture : public ::testing::Test {
     auto store = eventstore::EventStore::Open(dir_.string(), options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    auto service = Service::Open(*store_, ServiceOptions{});
+    auto service = Service::Open(*store_, service_options_);
     ASSERT_TRUE(service.ok()) << service.status().ToString();
     service_ = std::move(service).value();
   }
@@ -112,6 +112,7 @@ class ServiceFixture : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  ServiceOptions service_options_;  // What Open passes to Service::Open.
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<Service> service_;
 };

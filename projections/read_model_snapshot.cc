@@ -1,0 +1,372 @@
+// ReadModel::EncodeSnapshot / DecodeSnapshot: the read model as bytes.
+//
+// Layout (core/byte_codec.h; "delta" is a varint difference from the
+// previous value of the same list, which keeps positions to a byte or two):
+//   actors: varint count, then each name (index = order of first use)
+//   programmes, by id: id, name, funder; years (varint count, then each:
+//     FinancialYear, envelope, varint closed_position, underspend);
+//     cluster_ids; positions (count, deltas); net_paid_by_year
+//   clusters, by id: bid (BidSubmitted); statuses (count, then each: varint
+//     position, varint status, optional decided_on, reason); awards (count,
+//     then each year and its steps: varint position, amount); tranches
+//     (count, then each: reference, varint actor, reversal_reason,
+//     FinancialYear, amount, paid_on, position delta, signed recorded_at
+//     delta, varint reversed_position); net_paid_by_year; members (count,
+//     then each: MemberView fields, varint added_position, varint
+//     removed_position, left_on, left_reason); positions (count, deltas)
+//   recorded_at: count (the head), signed deltas
+//   ledger: count, then each row: position delta, varint cluster (its index
+//     by id), reversal, varint actor, command_id, reason, signed difference
+//     of recorded_at_us from recorded_at[position - 1], cluster year total,
+//     programme year total.
+// A ledger row's tranche is implied: a payment row takes its cluster's next
+// tranche in log order, a reversal row the next tranche in order of
+// reversal; its reference, year, date and amount come from that tranche and
+// its programme from its cluster. Decoding checks each implied tranche
+// names the row's position.
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "core/byte_codec.h"
+#include "projections/read_model.h"
+#include "projections/read_model_internal.h"
+
+namespace tranche::projections {
+namespace {
+
+using namespace internal;  // NOLINT: this file implements the internals.
+using core::ByteReader;
+using core::ByteWriter;
+
+void WritePositions(ByteWriter& out, const std::vector<uint64_t>& positions) {
+  out.Varint(positions.size());
+  uint64_t previous = 0;
+  for (const uint64_t position : positions) {
+    out.Varint(position - previous);
+    previous = position;
+  }
+}
+
+void ReadPositions(ByteReader& in, std::vector<uint64_t>& positions) {
+  const size_t count = in.Count();
+  positions.reserve(count);
+  uint64_t previous = 0;
+  for (size_t i = 0; in.ok() && i < count; ++i) {
+    const uint64_t delta = in.Varint();
+    in.Require(delta > 0);  // Strictly increasing, from 1.
+    previous += delta;
+    positions.push_back(previous);
+  }
+}
+
+// The tranches of one cluster in the order their reversals were applied.
+std::vector<uint32_t> InReversalOrder(const std::vector<TrancheRecord>& tranches) {
+  std::vector<uint32_t> order;
+  for (uint32_t i = 0; i < tranches.size(); ++i) {
+    if (tranches[i].reversed_position != 0) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&tranches](uint32_t a, uint32_t b) {
+    return tranches[a].reversed_position < tranches[b].reversed_position;
+  });
+  return order;
+}
+
+Status Corrupt(const char* what) {
+  return Status::DataLoss("corrupt_snapshot", std::string("read model: ") + what);
+}
+
+}  // namespace
+
+void ReadModel::EncodeSnapshot(std::string* out) const {
+  std::shared_lock lock(mutex_);
+  const Model& m = *model_;
+  ByteWriter body;
+  // Actors are interned, so one name is one pointer.
+  std::vector<std::string_view> actors;
+  std::unordered_map<const char*, uint64_t> actor_index;
+  auto actor = [&](std::string_view name) {
+    auto [it, inserted] = actor_index.try_emplace(name.data(), actors.size());
+    if (inserted) actors.push_back(name);
+    return it->second;
+  };
+
+  body.Varint(m.programmes.size());
+  for (const auto& [id, p] : m.programmes) {
+    body.Write(p.id);
+    body.Write(p.name);
+    body.Write(p.funder);
+    body.Varint(p.years.size());
+    for (const YearRecord& year : p.years) {
+      body.Write(year.financial_year);
+      body.Write(year.envelope);
+      body.Varint(year.closed_position);
+      body.Write(year.underspend);
+    }
+    body.Write(p.cluster_ids);
+    WritePositions(body, p.positions);
+    body.Write(p.net_paid_by_year);
+  }
+
+  std::unordered_map<const char*, uint64_t> cluster_index;  // By the record's id.
+  body.Varint(m.clusters.size());
+  for (const auto& [id, c] : m.clusters) {
+    cluster_index.emplace(c.bid.cluster_id.data(), cluster_index.size());
+    body.Write(c.bid);
+    body.Varint(c.statuses.size());
+    for (const StatusStep& step : c.statuses) {
+      body.Varint(step.position);
+      body.Varint(static_cast<uint64_t>(step.status));
+      body.Write(step.decided_on);
+      body.Write(step.reason);
+    }
+    body.Varint(c.awards.size());
+    for (const auto& [year, steps] : c.awards) {
+      body.Write(year);
+      body.Varint(steps.size());
+      for (const AwardStep& step : steps) {
+        body.Varint(step.position);
+        body.Write(step.amount);
+      }
+    }
+    body.Varint(c.tranches.size());
+    uint64_t previous_position = 0;
+    int64_t previous_recorded_at = 0;
+    for (const TrancheRecord& t : c.tranches) {
+      body.Write(t.payment_reference);
+      body.Varint(actor(t.actor));
+      body.Write(t.reversal_reason);
+      body.Write(t.financial_year);
+      body.Write(t.amount_pence);
+      body.Write(t.paid_on);
+      body.Varint(t.position - previous_position);
+      body.Signed(t.recorded_at_us - previous_recorded_at);
+      body.Varint(t.reversed_position);
+      previous_position = t.position;
+      previous_recorded_at = t.recorded_at_us;
+    }
+    body.Write(c.net_paid_by_year);
+    body.Varint(c.members.size());
+    for (const MemberRecord& member : c.members) {
+      body.Write(member.view.organisation_id);
+      body.Write(member.view.name);
+      body.Write(member.view.sector);
+      body.Write(member.view.joined_on);
+      body.Write(member.view.left_on);
+      body.Write(member.view.left_reason);
+      body.Varint(member.added_position);
+      body.Varint(member.removed_position);
+      body.Write(member.left_on);
+      body.Write(member.left_reason);
+    }
+    WritePositions(body, c.positions);
+  }
+
+  body.Varint(m.recorded_at.size());
+  int64_t previous_time = 0;
+  for (const int64_t at : m.recorded_at) {
+    body.Signed(at - previous_time);
+    previous_time = at;
+  }
+
+  body.Varint(m.ledger.size());
+  uint64_t previous_position = 0;
+  for (const LedgerRow& row : m.ledger) {
+    body.Varint(row.position - previous_position);
+    previous_position = row.position;
+    body.Varint(cluster_index.at(row.cluster_id.data()));
+    body.Write(row.reversal);
+    body.Varint(actor(row.actor));
+    body.Write(row.command_id);
+    body.Write(row.reason);
+    body.Signed(row.recorded_at_us - m.recorded_at[row.position - 1]);
+    body.Write(row.cluster_year_total_pence);
+    body.Write(row.programme_year_total_pence);
+  }
+
+  ByteWriter head;
+  head.Varint(actors.size());
+  for (const std::string_view name : actors) head.Write(name);
+  out->append(head.Take());
+  out->append(body.Take());
+}
+
+Status ReadModel::DecodeSnapshot(std::string_view bytes) {
+  std::unique_lock lock(mutex_);
+  TRANCHE_CHECK_MSG(model_->head() == 0 && model_->programmes.empty(),
+                    "a snapshot loads into an empty read model");
+  auto model = std::make_unique<Model>();
+  Model& m = *model;
+  ByteReader in(bytes);
+
+  std::vector<std::string_view> actors(in.Count());
+  for (std::string_view& name : actors) name = m.symbols.Intern(in.StringView());
+  auto read_actor = [&in, &actors]() -> std::string_view {
+    const uint64_t index = in.Varint();
+    in.Require(index < actors.size());
+    return in.ok() ? actors[index] : std::string_view();
+  };
+
+  const size_t programme_count = in.Count();
+  for (size_t i = 0; in.ok() && i < programme_count; ++i) {
+    ProgrammeRecord p;
+    in.Read(p.id);
+    in.Read(p.name);
+    in.Read(p.funder);
+    const size_t year_count = in.Count();
+    for (size_t y = 0; in.ok() && y < year_count; ++y) {
+      YearRecord& year = p.years.emplace_back();
+      in.Read(year.financial_year);
+      in.Read(year.envelope);
+      year.closed_position = in.Varint();
+      in.Read(year.underspend);
+    }
+    in.Read(p.cluster_ids);
+    ReadPositions(in, p.positions);
+    in.Read(p.net_paid_by_year);
+    if (!in.ok()) break;
+    std::string id = p.id;
+    in.Require(m.programmes.emplace(std::move(id), std::move(p)).second);
+  }
+
+  std::vector<ClusterRecord*> clusters;  // By id, as the ledger names them.
+  std::vector<std::vector<uint32_t>> reversal_order;
+  const size_t cluster_count = in.Count();
+  for (size_t i = 0; in.ok() && i < cluster_count; ++i) {
+    ClusterRecord c;
+    in.Read(c.bid);
+    const size_t status_count = in.Count();
+    for (size_t s = 0; in.ok() && s < status_count; ++s) {
+      StatusStep& step = c.statuses.emplace_back();
+      step.position = in.Varint();
+      const uint64_t status = in.Varint();
+      in.Require(status <= static_cast<uint64_t>(BidStatus::kRejected));
+      step.status = static_cast<BidStatus>(status);
+      in.Read(step.decided_on);
+      in.Read(step.reason);
+    }
+    const size_t award_years = in.Count();
+    for (size_t y = 0; in.ok() && y < award_years; ++y) {
+      FinancialYear year;
+      in.Read(year);
+      std::vector<AwardStep>& steps = c.awards[year];
+      const size_t step_count = in.Count();
+      for (size_t s = 0; in.ok() && s < step_count; ++s) {
+        AwardStep& step = steps.emplace_back();
+        step.position = in.Varint();
+        in.Read(step.amount);
+      }
+    }
+    const size_t tranche_count = in.Count();
+    c.tranches.reserve(tranche_count);
+    uint64_t position = 0;
+    int64_t recorded_at = 0;
+    for (size_t t = 0; in.ok() && t < tranche_count; ++t) {
+      TrancheRecord& tranche = c.tranches.emplace_back();
+      tranche.payment_reference = m.arena.Copy(in.StringView());
+      tranche.actor = read_actor();
+      tranche.reversal_reason = m.arena.Copy(in.StringView());
+      in.Read(tranche.financial_year);
+      in.Read(tranche.amount_pence);
+      in.Read(tranche.paid_on);
+      position += in.Varint();
+      recorded_at += in.Signed();
+      tranche.position = position;
+      tranche.recorded_at_us = recorded_at;
+      tranche.reversed_position = in.Varint();
+      in.Require(tranche.reversed_position == 0 || tranche.reversed_position > position);
+    }
+    in.Read(c.net_paid_by_year);
+    const size_t member_count = in.Count();
+    for (size_t k = 0; in.ok() && k < member_count; ++k) {
+      MemberRecord& member = c.members.emplace_back();
+      in.Read(member.view.organisation_id);
+      in.Read(member.view.name);
+      in.Read(member.view.sector);
+      in.Read(member.view.joined_on);
+      in.Read(member.view.left_on);
+      in.Read(member.view.left_reason);
+      member.added_position = in.Varint();
+      member.removed_position = in.Varint();
+      in.Read(member.left_on);
+      in.Read(member.left_reason);
+      if (in.ok() && member.removed_position == 0) {
+        in.Require(c.active_member_by_id.emplace(member.view.organisation_id, k).second);
+      }
+    }
+    ReadPositions(in, c.positions);
+    in.Require(m.programmes.contains(c.bid.programme_id));
+    if (!in.ok()) break;
+    reversal_order.push_back(InReversalOrder(c.tranches));
+    std::string id = c.bid.cluster_id;
+    auto [slot, inserted] = m.clusters.emplace(std::move(id), std::move(c));
+    in.Require(inserted && (clusters.empty() || clusters.back()->bid.cluster_id < slot->first));
+    clusters.push_back(&slot->second);
+  }
+
+  const size_t head = in.Count();
+  m.recorded_at.reserve(head);
+  int64_t time = 0;
+  for (size_t i = 0; in.ok() && i < head; ++i) {
+    const int64_t delta = in.Signed();
+    in.Require(delta >= 0 || i == 0);  // The index is kept monotonic.
+    time += delta;
+    m.recorded_at.push_back(time);
+  }
+
+  const size_t row_count = in.Count();
+  m.ledger.reserve(row_count);
+  std::vector<size_t> next_tranche(clusters.size()), next_reversal(clusters.size());
+  uint64_t position = 0;
+  for (size_t r = 0; in.ok() && r < row_count; ++r) {
+    LedgerRow& row = m.ledger.emplace_back();
+    position += in.Varint();
+    row.position = position;
+    const uint64_t index = in.Varint();
+    in.Read(row.reversal);
+    row.actor = read_actor();
+    row.command_id = m.arena.Copy(in.StringView());
+    row.reason = m.arena.Copy(in.StringView());
+    const int64_t time_difference = in.Signed();
+    in.Read(row.cluster_year_total_pence);
+    in.Read(row.programme_year_total_pence);
+    in.Require(index < clusters.size() && position >= 1 && position <= head);
+    if (!in.ok()) break;
+    row.recorded_at_us = m.recorded_at[position - 1] + time_difference;
+    ClusterRecord& c = *clusters[index];
+    const TrancheRecord* tranche = nullptr;
+    if (!row.reversal && next_tranche[index] < c.tranches.size()) {
+      tranche = &c.tranches[next_tranche[index]++];
+      in.Require(tranche->position == position);
+    } else if (row.reversal && next_reversal[index] < reversal_order[index].size()) {
+      tranche = &c.tranches[reversal_order[index][next_reversal[index]++]];
+      in.Require(tranche->reversed_position == position);
+    }
+    in.Require(tranche != nullptr);
+    if (!in.ok()) break;
+    row.programme_id = m.programmes.find(c.bid.programme_id)->second.id;
+    row.cluster_id = c.bid.cluster_id;
+    row.payment_reference = tranche->payment_reference;
+    row.financial_year = tranche->financial_year;
+    row.paid_on = tranche->paid_on;
+    row.amount_pence = row.reversal ? Minus(Pence(), tranche->amount_pence) : tranche->amount_pence;
+  }
+  if (!in.ok()) return Corrupt("the section does not decode");
+  if (!in.AtEnd()) return Corrupt("trailing bytes");
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    if (next_tranche[i] != clusters[i]->tranches.size() ||
+        next_reversal[i] != reversal_order[i].size()) {
+      return Corrupt("a tranche has no ledger row");
+    }
+  }
+  model_ = std::move(model);
+  return Status::Ok();
+}
+
+void ReadModel::Reset() {
+  std::unique_lock lock(mutex_);
+  model_ = std::make_unique<Model>();
+}
+
+}  // namespace tranche::projections
