@@ -214,17 +214,22 @@ StatusOr<SnapshotInfo> LoadSnapshot(const std::string& path, const eventstore::E
   }
 
   // The two models decode on two threads.
+  SnapshotInfo info;
   Status write_model;
   std::thread write_model_thread([&] {
+    const auto section_started = std::chrono::steady_clock::now();
     write_model = LoadSection(fd.get(), kHeaderBytes, lengths[0], checksums[0], path,
                               "write model", [state](std::string_view bytes) {
                                 return core::DecodeStateSnapshot(bytes, state);
                               });
+    info.write_model_seconds = SecondsSince(section_started);
   });
+  const auto section_started = std::chrono::steady_clock::now();
   Status read_model_status =
       LoadSection(fd.get(), kHeaderBytes + lengths[0], lengths[1], checksums[1], path,
                   "read model",
                   [read_model](std::string_view bytes) { return read_model->DecodeSnapshot(bytes); });
+  info.read_model_seconds = SecondsSince(section_started);
   write_model_thread.join();
   Status failed = !write_model.ok() ? write_model : read_model_status;
   if (failed.ok() && read_model->head() != position) {
@@ -235,7 +240,6 @@ StatusOr<SnapshotInfo> LoadSnapshot(const std::string& path, const eventstore::E
     read_model->Reset();
     return failed;
   }
-  SnapshotInfo info;
   info.position = position;
   info.bytes = file_bytes;
   info.seconds = SecondsSince(started);

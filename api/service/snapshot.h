@@ -39,6 +39,10 @@ struct SnapshotInfo {
   uint64_t position = 0;
   uint64_t bytes = 0;            // The file's size.
   double seconds = 0;            // Wall time to write or to load it.
+  // Each model's share of a load: reading, checking and decoding its
+  // section, on its own thread.
+  double write_model_seconds = 0;
+  double read_model_seconds = 0;
 };
 
 // Writes both models, which must hold exactly the events 1..head.position
