@@ -56,13 +56,13 @@ Decision DecideCommand(const State& state, const CommandEnvelope& command,
                        const ReverseTranche& c) {
   const Cluster* cluster = nullptr;
   TRANCHE_RETURN_IF_REJECTED(FindClusterChecked(state, command, c.cluster_id, &cluster));
-  const auto found = cluster->tranches.find(c.payment_reference);
-  if (found == cluster->tranches.end()) {
+  const Tranche* found = cluster->tranches.Find(c.payment_reference);
+  if (found == nullptr) {
     return Reject(kTrancheNotFound,
                   "cluster " + c.cluster_id + " has no tranche '" + c.payment_reference + "'",
                   {{"cluster_id", c.cluster_id}, {"payment_reference", c.payment_reference}});
   }
-  const Tranche& tranche = found->second;
+  const Tranche& tranche = *found;
   if (tranche.reversed) {
     return Reject(kTrancheAlreadyReversed,
                   "tranche '" + c.payment_reference + "' is already reversed",

@@ -81,22 +81,14 @@ void Apply(State& state, const MemberRemoved& e) {
 
 void Apply(State& state, const TrancheRecorded& e) {
   TRANCHE_CHECK_MSG(e.financial_year.Contains(e.paid_on), "tranche outside its financial year");
-  // Uniqueness within the cluster is checked here in O(log n); uniqueness across
-  // clusters is Decide's rule and CheckInvariants' check, because scanning every
-  // cluster on each apply would dominate a long replay.
+  // Uniqueness within the cluster is checked here (one probe); uniqueness
+  // across clusters is Decide's rule and CheckInvariants' check, because
+  // scanning every cluster on each apply would dominate a long replay.
   Cluster& cluster = state.MutableCluster(e.cluster_id);
-  // References are usually issued in ascending order: then the new one goes
-  // at the end, and the hint saves the walk down the tree (a cache miss per
-  // level in a cluster of tens of thousands). Any other order still works.
-  auto& tranches = cluster.tranches;
-  auto place = tranches.end();
-  if (!tranches.empty() && !(tranches.rbegin()->first < e.payment_reference)) {
-    place = tranches.lower_bound(e.payment_reference);
-  }
-  TRANCHE_CHECK_MSG(place == tranches.end() || place->first != e.payment_reference,
+  TRANCHE_CHECK_MSG(cluster.tranches.Insert(e.payment_reference, Tranche{e.financial_year,
+                                                                        e.amount_pence, e.paid_on,
+                                                                        false, ""}),
                     "payment reference recorded twice");
-  tranches.emplace_hint(place, e.payment_reference,
-                        Tranche{e.financial_year, e.amount_pence, e.paid_on, false, ""});
   state.IndexPaymentReference(e.payment_reference, e.cluster_id);
   cluster.net_paid[e.financial_year] += e.amount_pence;
   ++cluster.version;
@@ -104,10 +96,10 @@ void Apply(State& state, const TrancheRecorded& e) {
 
 void Apply(State& state, const TrancheReversed& e) {
   Cluster& cluster = state.MutableCluster(e.cluster_id);
-  const auto found = cluster.tranches.find(e.payment_reference);
-  TRANCHE_CHECK_MSG(found != cluster.tranches.end() && !found->second.reversed,
+  Tranche* found = cluster.tranches.FindMutable(e.payment_reference);
+  TRANCHE_CHECK_MSG(found != nullptr && !found->reversed,
                     "TrancheReversed names no unreversed tranche");
-  Tranche& tranche = found->second;
+  Tranche& tranche = *found;
   tranche.reversed = true;
   tranche.reversal_reason = e.reason;
   cluster.net_paid[tranche.financial_year] -= tranche.amount_pence;

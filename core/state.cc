@@ -84,7 +84,7 @@ const Cluster* State::FindClusterByPaymentReference(std::string_view payment_ref
   const Cluster* holder = nullptr;
   references_->Find(ReferenceHash(key), [&](size_t ordinal) {
     const Cluster* cluster = FindCluster(cluster_ids_[ordinal]);
-    if (cluster == nullptr || !cluster->tranches.contains(key)) return false;
+    if (cluster == nullptr || !cluster->tranches.Contains(key)) return false;
     holder = cluster;
     return true;
   });

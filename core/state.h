@@ -27,6 +27,7 @@
 #include "core/money.h"
 #include "core/reference_index.h"
 #include "core/status.h"
+#include "core/tranche_table.h"
 
 namespace tranche::core {
 
@@ -52,15 +53,6 @@ enum class BidStatus { kSubmitted, kAwarded, kRejected };
 std::string_view BidStatusName(BidStatus status);
 std::optional<BidStatus> ParseBidStatus(std::string_view name);
 
-struct Tranche {
-  FinancialYear financial_year;
-  Pence amount_pence;
-  Date paid_on;
-  bool reversed = false;
-  std::string reversal_reason;  // "" unless reversed.
-  bool operator==(const Tranche&) const = default;
-};
-
 struct Member {
   std::string name;
   Sector sector = Sector::kOther;
@@ -84,7 +76,7 @@ struct Cluster {
   std::string rejection_reason;               // "" unless rejected.
   YearAmounts awards;                         // Empty unless awarded.
   YearAmounts net_paid;                       // Σ unreversed tranches per year.
-  std::map<std::string, Tranche> tranches;    // By payment reference.
+  TrancheTable tranches;                      // In recording order; by reference.
   std::map<std::string, Member> members;      // By organisation id.
   uint64_t version = 0;                       // Of stream cluster-<id>.
 

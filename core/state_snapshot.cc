@@ -9,7 +9,7 @@
 //     id, programme_id, name, region, principal_partner, work_programme,
 //     requested, submitted_on, varint status, optional decided_on,
 //     rejection_reason, awards, net_paid;
-//     varint tranche count, then each by reference, increasing: reference,
+//     varint tranche count, then each in recording order: reference,
 //       FinancialYear, amount, paid_on, reversed, reversal_reason;
 //     varint member count, then each by id, increasing: organisation id,
 //       name, sector, joined_on, optional left_on;
@@ -93,14 +93,17 @@ void DecodeCluster(ByteReader& in, Cluster& cluster) {
   in.Read(cluster.rejection_reason);
   in.Read(cluster.awards);
   in.Read(cluster.net_paid);
-  ReadOrderedMap(in, cluster.tranches, [&in](std::string& reference, Tranche& tranche) {
-    in.Read(reference);
-    in.Read(tranche.financial_year);
-    in.Read(tranche.amount_pence);
-    in.Read(tranche.paid_on);
-    in.Read(tranche.reversed);
-    in.Read(tranche.reversal_reason);
-  });
+  std::vector<TrancheTable::Entry> tranches(in.Count());
+  for (size_t i = 0; in.ok() && i < tranches.size(); ++i) {
+    TrancheTable::Entry& entry = tranches[i];
+    in.Read(entry.payment_reference);
+    in.Read(entry.tranche.financial_year);
+    in.Read(entry.tranche.amount_pence);
+    in.Read(entry.tranche.paid_on);
+    in.Read(entry.tranche.reversed);
+    in.Read(entry.tranche.reversal_reason);
+  }
+  if (in.ok()) in.Require(cluster.tranches.Assign(std::move(tranches)));
   ReadOrderedMap(in, cluster.members, [&in](std::string& organisation_id, Member& member) {
     in.Read(organisation_id);
     in.Read(member.name);
@@ -190,15 +193,13 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
   references->Reserve(tranche_count);
   for (size_t ordinal = 0; ordinal < out->cluster_ids_.size(); ++ordinal) {
     const Cluster& cluster = *out->clusters_.find(out->cluster_ids_[ordinal])->second;
-    constexpr int kAhead = 8;
-    auto ahead = cluster.tranches.begin();
-    for (int k = 0; k < kAhead && ahead != cluster.tranches.end(); ++k) ++ahead;
-    for (const auto& [reference, tranche] : cluster.tranches) {
-      if (ahead != cluster.tranches.end()) {
-        references->Prefetch(ReferenceHash(ahead->first));
-        ++ahead;
+    constexpr size_t kAhead = 8;
+    const auto& tranches = cluster.tranches;
+    for (auto it = tranches.begin(); it != tranches.end(); ++it) {
+      if (tranches.end() - it > static_cast<ptrdiff_t>(kAhead)) {
+        references->Prefetch(ReferenceHash((it + kAhead)->payment_reference));
       }
-      references->Insert(ReferenceHash(reference), ordinal);
+      references->Insert(ReferenceHash(it->payment_reference), ordinal);
     }
   }
   out->references_ = std::move(references);

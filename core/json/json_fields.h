@@ -61,7 +61,7 @@ nlohmann::json ToJson(const T& value) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto& item : value) array.push_back(ToJson(item));
     return array;
-  } else if constexpr (IsMap<T>::value) {
+  } else if constexpr (IsMap<T>::value || std::is_same_v<T, TrancheTable>) {
     nlohmann::json object = nlohmann::json::object();
     for (const auto& [key, item] : value) object[KeyText(key)] = ToJson(item);
     return object;
@@ -167,6 +167,14 @@ class JsonReader {
         } else {
           Expect(value.insert(std::move(item)).second, path, "duplicate");
         }
+      }
+    } else if constexpr (std::is_same_v<T, TrancheTable>) {
+      if (!Expect(json.is_object(), path, "not_an_object")) return;
+      for (const auto& [reference, item_json] : json.items()) {
+        Tranche tranche;
+        Read(item_json, Join(path, reference), tranche);
+        if (error_) return;
+        value.Insert(reference, std::move(tranche));  // JSON keys are unique.
       }
     } else if constexpr (IsMap<T>::value) {
       if (!Expect(json.is_object(), path, "not_an_object")) return;
