@@ -13,10 +13,12 @@
 //   map<K, V>      varint count, then each key and value, keys strictly increasing
 //   records        their fields in VisitFields order (core/fields.h)
 //   Fixed64        8 bytes, little-endian (for values that are rarely small)
+//   PackedDate     varint year << 9 | month << 5 | day (snapshots only)
 //
 // Thread-safety: values; one thread each.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -94,6 +96,12 @@ class ByteWriter {
     for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(value >> (8 * i));
     out_.append(bytes, 8);
   }
+  // A date as one varint of year << 9 | month << 5 | day: no calendar
+  // arithmetic either way (snapshots; the event payloads keep Write(Date)).
+  void PackedDate(Date date) {
+    Varint(static_cast<uint64_t>(date.year()) << 9 | static_cast<uint64_t>(date.month()) << 5 |
+           static_cast<uint64_t>(date.day()));
+  }
   void Reserve(size_t bytes) { out_.reserve(bytes); }
   size_t size() const { return out_.size(); }
   std::string Take() { return std::move(out_); }
@@ -110,6 +118,8 @@ class ByteReader {
 
   bool ok() const { return ok_; }
   bool AtEnd() const { return pos_ == bytes_.size(); }
+  // Bytes read so far.
+  size_t offset() const { return pos_; }
   // Latches the failure when `condition` is false (a caller's own check).
   void Require(bool condition) { ok_ = ok_ && condition; }
 
@@ -125,6 +135,15 @@ class ByteReader {
     pos_ += 8;
     return value;
   }
+  // What PackedDate wrote; a date that does not exist fails the read.
+  Date PackedDate() {
+    const uint64_t packed = Varint();
+    const std::optional<Date> date =
+        Date::FromYmd(static_cast<int>(std::min<uint64_t>(packed >> 9, kYearMax + 1)),
+                      static_cast<int>(packed >> 5 & 15), static_cast<int>(packed & 31));
+    Require(date.has_value());
+    return date.value_or(Date());
+  }
   // A length-prefixed string, without copying: valid UTF-8, viewing the input.
   std::string_view StringView() {
     const size_t size = Count();
@@ -136,6 +155,13 @@ class ByteReader {
   }
 
   uint64_t Varint() {
+    // Most values here are below 128: one byte, no loop.
+    if (ok_ && pos_ < bytes_.size() && static_cast<uint8_t>(bytes_[pos_]) < 0x80) {
+      return static_cast<uint8_t>(bytes_[pos_++]);
+    }
+    return VarintSlow();
+  }
+  uint64_t VarintSlow() {
     uint64_t value = 0;
     for (int shift = 0; ok_ && shift < 64; shift += 7) {
       if (pos_ >= bytes_.size()) break;

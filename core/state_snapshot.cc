@@ -10,7 +10,7 @@
 //     requested, submitted_on, varint status, optional decided_on,
 //     rejection_reason, awards, net_paid;
 //     varint tranche count, then each in recording order: reference,
-//       FinancialYear, amount, paid_on, reversed, reversal_reason;
+//       FinancialYear, amount, paid_on (PackedDate), reversed, reversal_reason;
 //     varint member count, then each by id, increasing: organisation id,
 //       name, sector, joined_on, optional left_on;
 //     varint version
@@ -48,7 +48,7 @@ void EncodeCluster(const Cluster& cluster, ByteWriter& out) {
     out.Write(reference);
     out.Write(tranche.financial_year);
     out.Write(tranche.amount_pence);
-    out.Write(tranche.paid_on);
+    out.PackedDate(tranche.paid_on);
     out.Write(tranche.reversed);
     out.Write(tranche.reversal_reason);
   }
@@ -99,7 +99,7 @@ void DecodeCluster(ByteReader& in, Cluster& cluster) {
     in.Read(entry.payment_reference);
     in.Read(entry.tranche.financial_year);
     in.Read(entry.tranche.amount_pence);
-    in.Read(entry.tranche.paid_on);
+    entry.tranche.paid_on = in.PackedDate();
     in.Read(entry.tranche.reversed);
     in.Read(entry.tranche.reversal_reason);
   }

@@ -229,6 +229,9 @@ struct ReadModel::Model {
   std::vector<int64_t> recorded_at;  // Index: position - 1.
   std::vector<internal::LedgerRow> ledger;
   internal::StringArena arena;
+  // The ledger rows' strings when the model was loaded from a snapshot,
+  // whose rows decode on a thread of their own (read_model_snapshot.cc).
+  internal::StringArena ledger_arena;
   internal::SymbolTable symbols;
 
   uint64_t head() const { return recorded_at.size(); }

@@ -3,6 +3,8 @@
 // Layout (core/byte_codec.h; "delta" is a varint difference from the
 // previous value of the same list, which keeps positions to a byte or two):
 //   actors: varint count, then each name (index = order of first use)
+//   varint byte length of the next part (so the last part can be decoded
+//   on a second thread meanwhile), then:
 //   programmes, by id: id, name, funder; years (varint count, then each:
 //     FinancialYear, envelope, varint closed_position, underspend);
 //     cluster_ids; positions (count, deltas); net_paid_by_year
@@ -10,10 +12,12 @@
 //     position, varint status, optional decided_on, reason); awards (count,
 //     then each year and its steps: varint position, amount); tranches
 //     (count, then each: reference, varint actor, reversal_reason,
-//     FinancialYear, amount, paid_on, position delta, signed recorded_at
-//     delta, varint reversed_position); net_paid_by_year; members (count,
-//     then each: MemberView fields, varint added_position, varint
-//     removed_position, left_on, left_reason); positions (count, deltas)
+//     FinancialYear, amount, paid_on (PackedDate), position delta, signed
+//     recorded_at delta, varint reversed_position); net_paid_by_year;
+//     members (count, then each: MemberView fields, varint added_position,
+//     varint removed_position, left_on, left_reason); positions (count,
+//     deltas)
+//   and last:
 //   recorded_at: count (the head), signed deltas
 //   ledger: count, then each row: position delta, varint cluster (its index
 //     by id), reversal, varint actor, command_id, reason, signed difference
@@ -26,6 +30,7 @@
 // names the row's position.
 #include <algorithm>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -77,12 +82,100 @@ Status Corrupt(const char* what) {
   return Status::DataLoss("corrupt_snapshot", std::string("read model: ") + what);
 }
 
+// The last part of the encoding: recorded times and the ledger rows' own
+// fields, and the cluster each row names (by index), for FillLedgerRows.
+struct LedgerPart {
+  bool ok = false;
+  std::vector<uint32_t> row_clusters;
+};
+
+template <class ReadActor>
+LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& recorded_at,
+                            std::vector<LedgerRow>& ledger, StringArena& arena,
+                            ReadActor read_actor) {
+  LedgerPart part;
+  ByteReader in(bytes);
+  const size_t head = in.Count();
+  recorded_at.reserve(head);
+  int64_t time = 0;
+  for (size_t i = 0; in.ok() && i < head; ++i) {
+    const int64_t delta = in.Signed();
+    in.Require(delta >= 0 || i == 0);  // The index is kept monotonic.
+    time += delta;
+    recorded_at.push_back(time);
+  }
+  const size_t row_count = in.Count();
+  ledger.reserve(row_count);
+  part.row_clusters.reserve(row_count);
+  uint64_t position = 0;
+  for (size_t r = 0; in.ok() && r < row_count; ++r) {
+    LedgerRow& row = ledger.emplace_back();
+    position += in.Varint();
+    row.position = position;
+    const uint64_t cluster = in.Varint();
+    in.Read(row.reversal);
+    row.actor = read_actor(in);
+    row.command_id = arena.Copy(in.StringView());
+    row.reason = arena.Copy(in.StringView());
+    const int64_t time_difference = in.Signed();
+    in.Read(row.cluster_year_total_pence);
+    in.Read(row.programme_year_total_pence);
+    in.Require(cluster <= UINT32_MAX && position >= 1 && position <= head);
+    if (!in.ok()) break;
+    row.recorded_at_us = recorded_at[position - 1] + time_difference;
+    part.row_clusters.push_back(static_cast<uint32_t>(cluster));
+  }
+  part.ok = in.ok() && in.AtEnd();
+  return part;
+}
+
+// Joins each ledger row to its tranche (see the layout above) and fills in
+// what the tranche and its cluster say.
+template <class Programmes>
+Status FillLedgerRows(const std::vector<uint32_t>& row_clusters,
+                      const std::vector<ClusterRecord*>& clusters, const Programmes& programmes,
+                      std::vector<LedgerRow>& ledger) {
+  std::vector<std::vector<uint32_t>> reversal_order;
+  reversal_order.reserve(clusters.size());
+  for (const ClusterRecord* c : clusters) reversal_order.push_back(InReversalOrder(c->tranches));
+  std::vector<size_t> next_tranche(clusters.size()), next_reversal(clusters.size());
+  for (size_t r = 0; r < ledger.size(); ++r) {
+    LedgerRow& row = ledger[r];
+    const uint32_t index = row_clusters[r];
+    if (index >= clusters.size()) return Corrupt("a ledger row names no cluster");
+    const ClusterRecord& c = *clusters[index];
+    const TrancheRecord* tranche = nullptr;
+    if (!row.reversal && next_tranche[index] < c.tranches.size()) {
+      tranche = &c.tranches[next_tranche[index]++];
+      if (tranche->position != row.position) tranche = nullptr;
+    } else if (row.reversal && next_reversal[index] < reversal_order[index].size()) {
+      tranche = &c.tranches[reversal_order[index][next_reversal[index]++]];
+      if (tranche->reversed_position != row.position) tranche = nullptr;
+    }
+    if (tranche == nullptr) return Corrupt("a ledger row has no tranche");
+    row.programme_id = programmes.find(c.bid.programme_id)->second.id;
+    row.cluster_id = c.bid.cluster_id;
+    row.payment_reference = tranche->payment_reference;
+    row.financial_year = tranche->financial_year;
+    row.paid_on = tranche->paid_on;
+    row.amount_pence = row.reversal ? Minus(Pence(), tranche->amount_pence) : tranche->amount_pence;
+  }
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    if (next_tranche[i] != clusters[i]->tranches.size() ||
+        next_reversal[i] != reversal_order[i].size()) {
+      return Corrupt("a tranche has no ledger row");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void ReadModel::EncodeSnapshot(std::string* out) const {
   std::shared_lock lock(mutex_);
   const Model& m = *model_;
-  ByteWriter body;
+  ByteWriter body;    // Programmes and clusters.
+  ByteWriter ledger;  // recorded_at and the ledger.
   // Actors are interned, so one name is one pointer.
   std::vector<std::string_view> actors;
   std::unordered_map<const char*, uint64_t> actor_index;
@@ -139,7 +232,7 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
       body.Write(t.reversal_reason);
       body.Write(t.financial_year);
       body.Write(t.amount_pence);
-      body.Write(t.paid_on);
+      body.PackedDate(t.paid_on);
       body.Varint(t.position - previous_position);
       body.Signed(t.recorded_at_us - previous_recorded_at);
       body.Varint(t.reversed_position);
@@ -163,33 +256,35 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     WritePositions(body, c.positions);
   }
 
-  body.Varint(m.recorded_at.size());
+  ledger.Varint(m.recorded_at.size());
   int64_t previous_time = 0;
   for (const int64_t at : m.recorded_at) {
-    body.Signed(at - previous_time);
+    ledger.Signed(at - previous_time);
     previous_time = at;
   }
 
-  body.Varint(m.ledger.size());
+  ledger.Varint(m.ledger.size());
   uint64_t previous_position = 0;
   for (const LedgerRow& row : m.ledger) {
-    body.Varint(row.position - previous_position);
+    ledger.Varint(row.position - previous_position);
     previous_position = row.position;
-    body.Varint(cluster_index.at(row.cluster_id.data()));
-    body.Write(row.reversal);
-    body.Varint(actor(row.actor));
-    body.Write(row.command_id);
-    body.Write(row.reason);
-    body.Signed(row.recorded_at_us - m.recorded_at[row.position - 1]);
-    body.Write(row.cluster_year_total_pence);
-    body.Write(row.programme_year_total_pence);
+    ledger.Varint(cluster_index.at(row.cluster_id.data()));
+    ledger.Write(row.reversal);
+    ledger.Varint(actor(row.actor));
+    ledger.Write(row.command_id);
+    ledger.Write(row.reason);
+    ledger.Signed(row.recorded_at_us - m.recorded_at[row.position - 1]);
+    ledger.Write(row.cluster_year_total_pence);
+    ledger.Write(row.programme_year_total_pence);
   }
 
   ByteWriter head;
   head.Varint(actors.size());
   for (const std::string_view name : actors) head.Write(name);
+  head.Varint(body.size());
   out->append(head.Take());
   out->append(body.Take());
+  out->append(ledger.Take());
 }
 
 Status ReadModel::DecodeSnapshot(std::string_view bytes) {
@@ -198,15 +293,28 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
                     "a snapshot loads into an empty read model");
   auto model = std::make_unique<Model>();
   Model& m = *model;
-  ByteReader in(bytes);
-
-  std::vector<std::string_view> actors(in.Count());
-  for (std::string_view& name : actors) name = m.symbols.Intern(in.StringView());
-  auto read_actor = [&in, &actors]() -> std::string_view {
+  ByteReader head(bytes);
+  std::vector<std::string_view> actors(head.Count());
+  for (std::string_view& name : actors) name = m.symbols.Intern(head.StringView());
+  const uint64_t clusters_bytes = head.Varint();
+  head.Require(clusters_bytes <= bytes.size() - head.offset());
+  if (!head.ok()) return Corrupt("the section does not decode");
+  auto read_actor = [&actors](ByteReader& in) -> std::string_view {
     const uint64_t index = in.Varint();
     in.Require(index < actors.size());
     return in.ok() ? actors[index] : std::string_view();
   };
+
+  // The recorded times and the ledger rows' own fields decode on a second
+  // thread, their strings into an arena of their own, while this one
+  // decodes the programmes and clusters; the rows' tranches are joined in
+  // afterwards (FillLedgerRows).
+  LedgerPart ledger_part;
+  std::thread ledger_thread([&] {
+    ledger_part = DecodeLedgerPart(bytes.substr(head.offset() + clusters_bytes), m.recorded_at,
+                                   m.ledger, m.ledger_arena, read_actor);
+  });
+  ByteReader in(bytes.substr(head.offset(), clusters_bytes));
 
   const size_t programme_count = in.Count();
   for (size_t i = 0; in.ok() && i < programme_count; ++i) {
@@ -231,7 +339,6 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
   }
 
   std::vector<ClusterRecord*> clusters;  // By id, as the ledger names them.
-  std::vector<std::vector<uint32_t>> reversal_order;
   const size_t cluster_count = in.Count();
   for (size_t i = 0; in.ok() && i < cluster_count; ++i) {
     ClusterRecord c;
@@ -265,11 +372,11 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
     for (size_t t = 0; in.ok() && t < tranche_count; ++t) {
       TrancheRecord& tranche = c.tranches.emplace_back();
       tranche.payment_reference = m.arena.Copy(in.StringView());
-      tranche.actor = read_actor();
+      tranche.actor = read_actor(in);
       tranche.reversal_reason = m.arena.Copy(in.StringView());
       in.Read(tranche.financial_year);
       in.Read(tranche.amount_pence);
-      in.Read(tranche.paid_on);
+      tranche.paid_on = in.PackedDate();
       position += in.Varint();
       recorded_at += in.Signed();
       tranche.position = position;
@@ -298,67 +405,18 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
     ReadPositions(in, c.positions);
     in.Require(m.programmes.contains(c.bid.programme_id));
     if (!in.ok()) break;
-    reversal_order.push_back(InReversalOrder(c.tranches));
     std::string id = c.bid.cluster_id;
     auto [slot, inserted] = m.clusters.emplace(std::move(id), std::move(c));
     in.Require(inserted && (clusters.empty() || clusters.back()->bid.cluster_id < slot->first));
     clusters.push_back(&slot->second);
   }
 
-  const size_t head = in.Count();
-  m.recorded_at.reserve(head);
-  int64_t time = 0;
-  for (size_t i = 0; in.ok() && i < head; ++i) {
-    const int64_t delta = in.Signed();
-    in.Require(delta >= 0 || i == 0);  // The index is kept monotonic.
-    time += delta;
-    m.recorded_at.push_back(time);
-  }
-
-  const size_t row_count = in.Count();
-  m.ledger.reserve(row_count);
-  std::vector<size_t> next_tranche(clusters.size()), next_reversal(clusters.size());
-  uint64_t position = 0;
-  for (size_t r = 0; in.ok() && r < row_count; ++r) {
-    LedgerRow& row = m.ledger.emplace_back();
-    position += in.Varint();
-    row.position = position;
-    const uint64_t index = in.Varint();
-    in.Read(row.reversal);
-    row.actor = read_actor();
-    row.command_id = m.arena.Copy(in.StringView());
-    row.reason = m.arena.Copy(in.StringView());
-    const int64_t time_difference = in.Signed();
-    in.Read(row.cluster_year_total_pence);
-    in.Read(row.programme_year_total_pence);
-    in.Require(index < clusters.size() && position >= 1 && position <= head);
-    if (!in.ok()) break;
-    row.recorded_at_us = m.recorded_at[position - 1] + time_difference;
-    ClusterRecord& c = *clusters[index];
-    const TrancheRecord* tranche = nullptr;
-    if (!row.reversal && next_tranche[index] < c.tranches.size()) {
-      tranche = &c.tranches[next_tranche[index]++];
-      in.Require(tranche->position == position);
-    } else if (row.reversal && next_reversal[index] < reversal_order[index].size()) {
-      tranche = &c.tranches[reversal_order[index][next_reversal[index]++]];
-      in.Require(tranche->reversed_position == position);
-    }
-    in.Require(tranche != nullptr);
-    if (!in.ok()) break;
-    row.programme_id = m.programmes.find(c.bid.programme_id)->second.id;
-    row.cluster_id = c.bid.cluster_id;
-    row.payment_reference = tranche->payment_reference;
-    row.financial_year = tranche->financial_year;
-    row.paid_on = tranche->paid_on;
-    row.amount_pence = row.reversal ? Minus(Pence(), tranche->amount_pence) : tranche->amount_pence;
-  }
-  if (!in.ok()) return Corrupt("the section does not decode");
-  if (!in.AtEnd()) return Corrupt("trailing bytes");
-  for (size_t i = 0; i < clusters.size(); ++i) {
-    if (next_tranche[i] != clusters[i]->tranches.size() ||
-        next_reversal[i] != reversal_order[i].size()) {
-      return Corrupt("a tranche has no ledger row");
-    }
+  const bool clusters_ok = in.ok() && in.AtEnd();
+  ledger_thread.join();
+  if (!clusters_ok || !ledger_part.ok) return Corrupt("the section does not decode");
+  if (Status joined = FillLedgerRows(ledger_part.row_clusters, clusters, m.programmes, m.ledger);
+      !joined.ok()) {
+    return joined;
   }
   model_ = std::move(model);
   return Status::Ok();
