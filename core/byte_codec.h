@@ -136,13 +136,18 @@ class ByteReader {
     return value;
   }
   // What PackedDate wrote; a date that does not exist fails the read.
+  // Runs of the same date are common, so the last one is kept.
   Date PackedDate() {
     const uint64_t packed = Varint();
+    if (packed == last_packed_date_ && ok_) return last_date_;
     const std::optional<Date> date =
         Date::FromYmd(static_cast<int>(std::min<uint64_t>(packed >> 9, kYearMax + 1)),
                       static_cast<int>(packed >> 5 & 15), static_cast<int>(packed & 31));
     Require(date.has_value());
-    return date.value_or(Date());
+    if (!date) return Date();
+    last_packed_date_ = packed;
+    last_date_ = *date;
+    return *date;
   }
   // A length-prefixed string, without copying: valid UTF-8, viewing the input.
   std::string_view StringView() {
@@ -252,6 +257,8 @@ class ByteReader {
   std::string_view bytes_;
   size_t pos_ = 0;
   bool ok_ = true;
+  uint64_t last_packed_date_ = UINT64_MAX;  // No date packs to this.
+  Date last_date_;
 };
 
 }  // namespace tranche::core

@@ -38,7 +38,10 @@ class ReferenceIndex {
   }
   // Grows the table now so that `entries` fit without growing again.
   void Reserve(size_t entries) {
-    while (2 * entries > slots_.size()) Grow();
+    if (2 * entries <= slots_.size()) return;
+    size_t size = std::max<size_t>(16, slots_.size());
+    while (2 * entries > size) size *= 2;
+    Rehash(size);  // Once, to the final size.
   }
   // Asks the cache for the home slot of `hash`, so that a batch of inserts
   // overlaps its cache misses instead of waiting for each in turn.
@@ -70,9 +73,8 @@ class ReferenceIndex {
     while (slots_[i].index != kEmpty) i = (i + 1) & mask;
     slots_[i] = slot;
   }
-  void Grow() {
-    std::vector<Slot> old =
-        std::exchange(slots_, std::vector<Slot>(std::max<size_t>(16, 2 * slots_.size())));
+  void Rehash(size_t size) {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
     for (const Slot& slot : old) {
       if (slot.index != kEmpty) Place(slot);
     }

@@ -77,7 +77,8 @@ void ReadOrderedMap(ByteReader& in, Map& map, ReadEntry read_entry) {
   }
 }
 
-void DecodeCluster(ByteReader& in, Cluster& cluster) {
+// `hashes` receives ReferenceHash of each tranche's reference, in order.
+void DecodeCluster(ByteReader& in, Cluster& cluster, std::vector<uint64_t>& hashes) {
   in.Read(cluster.id);
   in.Read(cluster.programme_id);
   in.Read(cluster.name);
@@ -94,16 +95,19 @@ void DecodeCluster(ByteReader& in, Cluster& cluster) {
   in.Read(cluster.awards);
   in.Read(cluster.net_paid);
   std::vector<TrancheTable::Entry> tranches(in.Count());
+  hashes.clear();
+  hashes.reserve(tranches.size());
   for (size_t i = 0; in.ok() && i < tranches.size(); ++i) {
     TrancheTable::Entry& entry = tranches[i];
     in.Read(entry.payment_reference);
+    hashes.push_back(ReferenceHash(entry.payment_reference));
     in.Read(entry.tranche.financial_year);
     in.Read(entry.tranche.amount_pence);
     entry.tranche.paid_on = in.PackedDate();
     in.Read(entry.tranche.reversed);
     in.Read(entry.tranche.reversal_reason);
   }
-  if (in.ok()) in.Require(cluster.tranches.Assign(std::move(tranches)));
+  if (in.ok()) in.Require(cluster.tranches.Assign(std::move(tranches), hashes));
   ReadOrderedMap(in, cluster.members, [&in](std::string& organisation_id, Member& member) {
     in.Read(organisation_id);
     in.Read(member.name);
@@ -171,9 +175,10 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
   }
   const size_t cluster_count = in.Count();
   size_t tranche_count = 0;
+  std::vector<std::vector<uint64_t>> hashes;  // Of each cluster's references, by ordinal.
   for (size_t i = 0; in.ok() && i < cluster_count; ++i) {
     auto cluster = std::make_shared<Cluster>();
-    DecodeCluster(in, *cluster);
+    DecodeCluster(in, *cluster, hashes.emplace_back());
     if (!in.ok()) break;
     in.Require(out->programmes_.contains(cluster->programme_id));
     tranche_count += cluster->tranches.size();
@@ -192,14 +197,11 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
   auto references = std::make_shared<ReferenceIndex>();
   references->Reserve(tranche_count);
   for (size_t ordinal = 0; ordinal < out->cluster_ids_.size(); ++ordinal) {
-    const Cluster& cluster = *out->clusters_.find(out->cluster_ids_[ordinal])->second;
     constexpr size_t kAhead = 8;
-    const auto& tranches = cluster.tranches;
-    for (auto it = tranches.begin(); it != tranches.end(); ++it) {
-      if (tranches.end() - it > static_cast<ptrdiff_t>(kAhead)) {
-        references->Prefetch(ReferenceHash((it + kAhead)->payment_reference));
-      }
-      references->Insert(ReferenceHash(it->payment_reference), ordinal);
+    const std::vector<uint64_t>& cluster_hashes = hashes[ordinal];
+    for (size_t i = 0; i < cluster_hashes.size(); ++i) {
+      if (i + kAhead < cluster_hashes.size()) references->Prefetch(cluster_hashes[i + kAhead]);
+      references->Insert(cluster_hashes[i], ordinal);
     }
   }
   out->references_ = std::move(references);

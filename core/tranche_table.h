@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/check.h"
 #include "core/date.h"
 #include "core/financial_year.h"
 #include "core/money.h"
@@ -72,26 +74,27 @@ class TrancheTable {
     entries_.push_back(Entry{std::move(payment_reference), std::move(tranche)});
     return true;
   }
-  // Replaces the contents with `entries`, in their order, indexing them in
-  // one pass with each slot fetched a few entries ahead (a snapshot's load).
-  // False, leaving the table empty, when two share a reference.
-  bool Assign(std::vector<Entry> entries) {
+  // Replaces the contents with `entries`, in their order, whose references
+  // hash to `hashes` (ReferenceHash, one each), indexing them in one pass
+  // with each slot fetched a few entries ahead (a snapshot's load). False,
+  // leaving the table empty, when two share a reference.
+  bool Assign(std::vector<Entry> entries, const std::vector<uint64_t>& hashes) {
+    TRANCHE_CHECK_MSG(hashes.size() == entries.size(), "one hash per entry");
     entries_ = std::move(entries);
     index_ = ReferenceIndex();
     index_.Reserve(entries_.size());
     constexpr size_t kAhead = 8;
     for (size_t i = 0; i < entries_.size(); ++i) {
-      if (i + kAhead < entries_.size()) Prefetch(entries_[i + kAhead].payment_reference);
+      if (i + kAhead < entries_.size()) index_.Prefetch(hashes[i + kAhead]);
       const std::string& reference = entries_[i].payment_reference;
-      const uint64_t hash = ReferenceHash(reference);
-      const bool taken = index_.Find(hash, [&](size_t j) {
+      const bool taken = index_.Find(hashes[i], [&](size_t j) {
         return entries_[j].payment_reference == reference;
       }).has_value();
       if (taken) {
         *this = TrancheTable();
         return false;
       }
-      index_.Insert(hash, i);
+      index_.Insert(hashes[i], i);
     }
     return true;
   }

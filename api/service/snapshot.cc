@@ -2,6 +2,7 @@
 #include "api/service/snapshot.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,20 +91,40 @@ class Fd {
   int fd_;
 };
 
-// One section read and decoded on the calling thread.
+// The file mapped read-only for the length of a load: the sections are
+// checked and decoded straight from the page cache, with no copy into a
+// buffer (which cost a page fault per 4 KiB besides the copy).
+class Mapping {
+ public:
+  Mapping(int fd, size_t size) : size_(size) {
+    void* at = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (at != MAP_FAILED) data_ = static_cast<const char*>(at);
+  }
+  ~Mapping() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  bool ok() const { return data_ != nullptr; }
+  std::string_view bytes(uint64_t offset, uint64_t length) const {
+    return std::string_view(data_ + offset, length);
+  }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_;
+};
+
+// One section checked and decoded on the calling thread.
 template <class Decode>
-Status LoadSection(int fd, uint64_t offset, uint64_t length, uint64_t checksum,
-                   const std::string& path, const char* name, Decode decode) {
-  // Not a std::string: resizing one would first fill every byte with zeros.
-  std::unique_ptr<char[]> bytes(new char[length]);
-  if (Status read = ReadAt(fd, offset, length, bytes.get(), path); !read.ok()) return read;
-  const std::string_view view(bytes.get(), length);
-  if (core::Checksum64(view) != checksum) {
+Status LoadSection(std::string_view bytes, uint64_t checksum, const std::string& path,
+                   const char* name, Decode decode) {
+  if (core::Checksum64(bytes) != checksum) {
     return Status::DataLoss("corrupt_snapshot",
                             std::string("the ") + name + " section of " + path +
                                 " does not match its checksum");
   }
-  return decode(view);
+  return decode(bytes);
 }
 
 }  // namespace
@@ -214,11 +235,13 @@ StatusOr<SnapshotInfo> LoadSnapshot(const std::string& path, const eventstore::E
   }
 
   // The two models decode on two threads.
+  const Mapping mapping(fd.get(), file_bytes);
+  if (!mapping.ok()) return Errno("cannot map", path);
   SnapshotInfo info;
   Status write_model;
   std::thread write_model_thread([&] {
     const auto section_started = std::chrono::steady_clock::now();
-    write_model = LoadSection(fd.get(), kHeaderBytes, lengths[0], checksums[0], path,
+    write_model = LoadSection(mapping.bytes(kHeaderBytes, lengths[0]), checksums[0], path,
                               "write model", [state](std::string_view bytes) {
                                 return core::DecodeStateSnapshot(bytes, state);
                               });
@@ -226,7 +249,7 @@ StatusOr<SnapshotInfo> LoadSnapshot(const std::string& path, const eventstore::E
   });
   const auto section_started = std::chrono::steady_clock::now();
   Status read_model_status =
-      LoadSection(fd.get(), kHeaderBytes + lengths[0], lengths[1], checksums[1], path,
+      LoadSection(mapping.bytes(kHeaderBytes + lengths[0], lengths[1]), checksums[1], path,
                   "read model",
                   [read_model](std::string_view bytes) { return read_model->DecodeSnapshot(bytes); });
   info.read_model_seconds = SecondsSince(section_started);

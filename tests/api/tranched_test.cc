@@ -1,5 +1,6 @@
 // The tranched binary end to end: start on an ephemeral port, SIGHUP reloads
-// tokens, SIGTERM stops gracefully with exit 0, logs never hold a token.
+// tokens, SIGTERM stops gracefully with exit 0, logs never hold a token; a
+// clean stop writes a start-up snapshot that the next start loads.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,7 +8,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/api/test_support.h"
 
@@ -18,7 +21,13 @@ using namespace testing;  // NOLINT
 
 class Tranched {
  public:
-  explicit Tranched(const std::string& data_dir) {
+  explicit Tranched(const std::string& data_dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"tranched", "--data", data_dir, "--listen", "127.0.0.1:0",
+                                     "--threads", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     int fds[2];
     TRANCHE_CHECK(pipe(fds) == 0);
     pid_ = fork();
@@ -26,8 +35,7 @@ class Tranched {
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
-      execl(TRANCHE_TRANCHED_BINARY, "tranched", "--data", data_dir.c_str(), "--listen",
-            "127.0.0.1:0", "--threads", "2", static_cast<char*>(nullptr));
+      execv(TRANCHE_TRANCHED_BINARY, argv.data());
       _exit(127);
     }
     close(fds[1]);
@@ -99,6 +107,71 @@ TEST(TranchedTest, ServesReloadsTokensOnSighupAndStopsOnSigterm) {
   EXPECT_EQ(tranched.lines().find(first), std::string::npos);
   EXPECT_EQ(tranched.lines().find(second), std::string::npos);
   EXPECT_NE(tranched.lines().find("\"msg\":\"request\""), std::string::npos);
+}
+
+TEST(TranchedTest, ACleanStopWritesASnapshotThatTheNextStartLoads) {
+  TempDir dir;
+  const std::string token = AddToken(dir.path(), "ann", "auditor");
+  const std::string seed = std::string(TRANCHE_SOURCE_DIR) + "/ops/seed/hiec-2009.json";
+  std::string programme;
+  uint64_t head = 0;
+  {
+    Tranched tranched(dir.path(), {"--seed", seed, "--snapshot-after", "1"});
+    nlohmann::json seeded = tranched.WaitFor("seeded");
+    ASSERT_FALSE(seeded.is_null()) << tranched.lines();
+    head = seeded["head"];
+    ASSERT_GT(head, 17u);
+    const uint16_t port = tranched.WaitFor("ready")["port"];
+    programme = Http(port, "GET", "/v1/programmes/hiec", token).body;
+    tranched.Signal(SIGTERM);
+    nlohmann::json written = tranched.WaitFor("snapshot_written");
+    ASSERT_FALSE(written.is_null()) << tranched.lines();
+    EXPECT_EQ(written["position"], head);
+    EXPECT_EQ(tranched.Wait(), 0);
+  }
+  {
+    // Loaded: nothing left to fold, and the same answers.
+    Tranched tranched(dir.path(), {"--snapshot-after", "1"});
+    nlohmann::json replayed = tranched.WaitFor("replayed");
+    ASSERT_FALSE(replayed.is_null()) << tranched.lines();
+    EXPECT_EQ(replayed["snapshot_position"], head);
+    EXPECT_EQ(replayed["events"], 0u);
+    const uint16_t port = tranched.WaitFor("ready")["port"];
+    EXPECT_EQ(Http(port, "GET", "/v1/programmes/hiec", token).body, programme);
+    tranched.Signal(SIGTERM);
+    ASSERT_FALSE(tranched.WaitFor("stopped").is_null());
+    // Nothing came after the snapshot, so none was written.
+    EXPECT_EQ(tranched.lines().find("snapshot_written"), std::string::npos);
+    EXPECT_EQ(tranched.Wait(), 0);
+  }
+  {
+    // Snapshots off: the whole log is folded.
+    Tranched tranched(dir.path(), {"--snapshot-after", "0"});
+    nlohmann::json replayed = tranched.WaitFor("replayed");
+    ASSERT_FALSE(replayed.is_null()) << tranched.lines();
+    EXPECT_EQ(replayed["snapshot_position"], 0u);
+    EXPECT_EQ(replayed["events"], head);
+    tranched.Signal(SIGTERM);
+    EXPECT_EQ(tranched.Wait(), 0);
+  }
+  {
+    // A damaged snapshot is refused, said so, and the whole log folded.
+    std::FILE* file = std::fopen((dir.path() + "/snapshot").c_str(), "r+b");
+    ASSERT_NE(file, nullptr);
+    std::fseek(file, 200, SEEK_SET);
+    std::fputc(0x5A, file);
+    std::fclose(file);
+    Tranched tranched(dir.path(), {"--snapshot-after", "1"});
+    nlohmann::json refused = tranched.WaitFor("snapshot_not_used");
+    ASSERT_FALSE(refused.is_null()) << tranched.lines();
+    EXPECT_NE(refused["status"].get<std::string>().find("corrupt_snapshot"), std::string::npos);
+    nlohmann::json replayed = tranched.WaitFor("replayed");
+    EXPECT_EQ(replayed["events"], head);
+    const uint16_t port = tranched.WaitFor("ready")["port"];
+    EXPECT_EQ(Http(port, "GET", "/v1/programmes/hiec", token).body, programme);
+    tranched.Signal(SIGTERM);
+    EXPECT_EQ(tranched.Wait(), 0);
+  }
 }
 
 }  // namespace
