@@ -139,6 +139,11 @@ Status FillLedgerRows(const std::vector<uint32_t>& row_clusters,
   reversal_order.reserve(clusters.size());
   for (const ClusterRecord* c : clusters) reversal_order.push_back(InReversalOrder(c->tranches));
   std::vector<size_t> next_tranche(clusters.size()), next_reversal(clusters.size());
+  std::vector<std::string_view> programme_ids;  // Each cluster's programme record's id.
+  programme_ids.reserve(clusters.size());
+  for (const ClusterRecord* c : clusters) {
+    programme_ids.push_back(programmes.find(c->bid.programme_id)->second.id);
+  }
   for (size_t r = 0; r < ledger.size(); ++r) {
     LedgerRow& row = ledger[r];
     const uint32_t index = row_clusters[r];
@@ -153,7 +158,7 @@ Status FillLedgerRows(const std::vector<uint32_t>& row_clusters,
       if (tranche->reversed_position != row.position) tranche = nullptr;
     }
     if (tranche == nullptr) return Corrupt("a ledger row has no tranche");
-    row.programme_id = programmes.find(c.bid.programme_id)->second.id;
+    row.programme_id = programme_ids[index];
     row.cluster_id = c.bid.cluster_id;
     row.payment_reference = tranche->payment_reference;
     row.financial_year = tranche->financial_year;
