@@ -208,8 +208,9 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
   for (const std::string& cluster_id : out->cluster_ids_) {
     Status status = CheckClusterInvariants(*out, cluster_id);
     if (!status.ok()) {
-      *out = State();
-      return Corrupt("cluster " + cluster_id + ": " + status.message());
+      Status corrupt = Corrupt("cluster " + cluster_id + ": " + status.message());
+      *out = State();  // `cluster_id` points into it: the message is built first.
+      return corrupt;
     }
   }
   return Status::Ok();
