@@ -9,6 +9,7 @@
 // thread. The store must outlive the Service.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -82,7 +83,7 @@ class Service {
   int64_t replay_micros_ = 0;
   SnapshotInfo loaded_snapshot_;
   Status snapshot_refusal_;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};  // Stop() may run on another thread.
 };
 
 // Folds the log from position `from` up to the head into `state` and
