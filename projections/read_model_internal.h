@@ -125,14 +125,17 @@ struct TrancheRecord {
   }
 };
 
-// One ledger row (LedgerEntry) with its strings in the arena or interned.
+struct ClusterRecord;
+
+// One ledger row (LedgerEntry) with its strings in the arena or interned,
+// and its cluster (whose record never moves) for the cluster's and the
+// programme's ids.
 struct LedgerRow {
   uint64_t position = 0;
   int64_t recorded_at_us = 0;
   std::string_view actor;
   std::string_view command_id;
-  std::string_view programme_id;  // The ProgrammeRecord's id: records never move.
-  std::string_view cluster_id;    // The ClusterRecord's id.
+  const ClusterRecord* cluster = nullptr;
   std::string_view payment_reference;
   std::string_view reason;
   bool reversal = false;
@@ -142,13 +145,8 @@ struct LedgerRow {
   Pence cluster_year_total_pence;
   Pence programme_year_total_pence;
 
-  LedgerEntry ToEntry() const {
-    return LedgerEntry{position, recorded_at_us, std::string(actor), std::string(command_id),
-                       reversal ? "reversal" : "tranche", std::string(programme_id),
-                       std::string(cluster_id), financial_year, std::string(payment_reference),
-                       paid_on, amount_pence, std::string(reason), cluster_year_total_pence,
-                       programme_year_total_pence};
-  }
+  inline std::string_view cluster_id() const;
+  inline LedgerEntry ToEntry() const;
 };
 
 struct MemberRecord {
@@ -215,6 +213,16 @@ struct ClusterRecord {
 };
 
 
+inline std::string_view LedgerRow::cluster_id() const { return cluster->bid.cluster_id; }
+
+inline LedgerEntry LedgerRow::ToEntry() const {
+  return LedgerEntry{position, recorded_at_us, std::string(actor), std::string(command_id),
+                     reversal ? "reversal" : "tranche", cluster->bid.programme_id,
+                     cluster->bid.cluster_id, financial_year, std::string(payment_reference),
+                     paid_on, amount_pence, std::string(reason), cluster_year_total_pence,
+                     programme_year_total_pence};
+}
+
 }  // namespace internal
 
 struct ReadModel::Model {
@@ -258,8 +266,7 @@ struct ReadModel::Model {
     programme_total = internal::Plus(programme_total, signed_amount);
     ledger.push_back(internal::LedgerRow{
         envelope.position, envelope.recorded_at_us, symbols.Intern(envelope.actor),
-        arena.Copy(envelope.command_id), programme.id, cluster.bid.cluster_id, reference,
-        arena.Copy(envelope.reason),
+        arena.Copy(envelope.command_id), &cluster, reference, arena.Copy(envelope.reason),
         reversal, year, paid_on, signed_amount, cluster_total, programme_total});
   }
 

@@ -130,20 +130,14 @@ LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& record
 }
 
 // Joins each ledger row to its tranche (see the layout above) and fills in
-// what the tranche and its cluster say.
-template <class Programmes>
+// what the tranche says.
 Status FillLedgerRows(const std::vector<uint32_t>& row_clusters,
-                      const std::vector<ClusterRecord*>& clusters, const Programmes& programmes,
-                      std::vector<LedgerRow>& ledger) {
+                      const std::vector<ClusterRecord*>& clusters, std::vector<LedgerRow>& ledger) {
   std::vector<std::vector<uint32_t>> reversal_order;
   reversal_order.reserve(clusters.size());
   for (const ClusterRecord* c : clusters) reversal_order.push_back(InReversalOrder(c->tranches));
   std::vector<size_t> next_tranche(clusters.size()), next_reversal(clusters.size());
-  std::vector<std::string_view> programme_ids;  // Each cluster's programme record's id.
-  programme_ids.reserve(clusters.size());
-  for (const ClusterRecord* c : clusters) {
-    programme_ids.push_back(programmes.find(c->bid.programme_id)->second.id);
-  }
+
   for (size_t r = 0; r < ledger.size(); ++r) {
     LedgerRow& row = ledger[r];
     const uint32_t index = row_clusters[r];
@@ -158,8 +152,7 @@ Status FillLedgerRows(const std::vector<uint32_t>& row_clusters,
       if (tranche->reversed_position != row.position) tranche = nullptr;
     }
     if (tranche == nullptr) return Corrupt("a ledger row has no tranche");
-    row.programme_id = programme_ids[index];
-    row.cluster_id = c.bid.cluster_id;
+    row.cluster = &c;
     row.payment_reference = tranche->payment_reference;
     row.financial_year = tranche->financial_year;
     row.paid_on = tranche->paid_on;
@@ -207,10 +200,10 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     body.Write(p.net_paid_by_year);
   }
 
-  std::unordered_map<const char*, uint64_t> cluster_index;  // By the record's id.
+  std::unordered_map<const ClusterRecord*, uint64_t> cluster_index;
   body.Varint(m.clusters.size());
   for (const auto& [id, c] : m.clusters) {
-    cluster_index.emplace(c.bid.cluster_id.data(), cluster_index.size());
+    cluster_index.emplace(&c, cluster_index.size());
     body.Write(c.bid);
     body.Varint(c.statuses.size());
     for (const StatusStep& step : c.statuses) {
@@ -273,7 +266,7 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
   for (const LedgerRow& row : m.ledger) {
     ledger.Varint(row.position - previous_position);
     previous_position = row.position;
-    ledger.Varint(cluster_index.at(row.cluster_id.data()));
+    ledger.Varint(cluster_index.at(row.cluster));
     ledger.Write(row.reversal);
     ledger.Varint(actor(row.actor));
     ledger.Write(row.command_id);
@@ -419,7 +412,7 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
   const bool clusters_ok = in.ok() && in.AtEnd();
   ledger_thread.join();
   if (!clusters_ok || !ledger_part.ok) return Corrupt("the section does not decode");
-  if (Status joined = FillLedgerRows(ledger_part.row_clusters, clusters, m.programmes, m.ledger);
+  if (Status joined = FillLedgerRows(ledger_part.row_clusters, clusters, m.ledger);
       !joined.ok()) {
     return joined;
   }

@@ -230,7 +230,7 @@ std::vector<LedgerEntry> ReadModel::Ledger(std::string_view cluster_id, Moment m
   for (auto it = first; it != ledger.end() && out.size() < limit; ++it) {
     const LedgerRow& row = *it;
     if (row.position > moment.as_of_position) break;
-    if (!cluster_id.empty() && row.cluster_id != cluster_id) continue;
+    if (!cluster_id.empty() && row.cluster_id() != cluster_id) continue;
     if (moment.effective && row.paid_on > *moment.effective) continue;
     out.push_back(row.ToEntry());
   }
