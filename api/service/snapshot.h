@@ -51,8 +51,10 @@ StatusOr<SnapshotInfo> WriteSnapshot(const std::string& path, const eventstore::
                                      const core::State& state,
                                      const projections::ReadModel& read_model);
 
-// Loads `path` into the empty `state` and `read_model` (the two decode on
-// two threads). Errors, after which both are empty again:
+// Loads `path` into the empty `state` and `read_model`, decoding straight
+// from a read-only mapping of the file on three threads (the write model;
+// the read model's clusters; its ledger). Errors, after which both are
+// empty again:
 //   kNotFound "no_snapshot"               there is no file at `path`;
 //   kDataLoss "corrupt_snapshot"          bad magic, checksum or encoding;
 //   kFailedPrecondition "snapshot_format" another format version;
