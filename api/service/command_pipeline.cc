@@ -63,11 +63,13 @@ std::string OutcomeLabel(const CommandOutcome& outcome) {
 }  // namespace
 
 CommandPipeline::CommandPipeline(eventstore::EventStore& store, core::State state,
-                                 CommitListener on_commit, CommandObserver observer)
+                                 CommitListener on_commit, CommandObserver observer,
+                                 int64_t last_recorded_at_us)
     : store_(store),
       on_commit_(std::move(on_commit)),
       observer_(std::move(observer)),
-      state_(std::move(state)) {
+      state_(std::move(state)),
+      last_recorded_at_us_(last_recorded_at_us) {
   decider_ = std::thread([this] { DeciderLoop(); });
 }
 

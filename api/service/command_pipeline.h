@@ -85,9 +85,11 @@ using CommandObserver =
 
 class CommandPipeline {
  public:
-  // `state` is the write model rebuilt from the log up to `store`'s head.
+  // `state` is the write model rebuilt from the log up to `store`'s head;
+  // `last_recorded_at_us` the latest time recorded in that log, below which
+  // no new event is stamped (the clock may have gone back across a restart).
   CommandPipeline(eventstore::EventStore& store, core::State state, CommitListener on_commit,
-                  CommandObserver observer = nullptr);
+                  CommandObserver observer = nullptr, int64_t last_recorded_at_us = 0);
   ~CommandPipeline();  // Stop().
   CommandPipeline(const CommandPipeline&) = delete;
   CommandPipeline& operator=(const CommandPipeline&) = delete;

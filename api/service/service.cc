@@ -292,9 +292,12 @@ StatusOr<std::unique_ptr<Service>> Service::Open(eventstore::EventStore& store,
     for (size_t i = 0; i < records.size(); ++i) read_model->Apply(EnvelopeOf(records[i]), events[i]);
     if (publish) publish(records);
   };
-  service->pipeline_ = std::make_unique<CommandPipeline>(store, std::move(state),
-                                                         std::move(on_commit),
-                                                         std::move(options.observer));
+  // Recorded times never go backwards, not even across a restart on a
+  // clock that went back: the pipeline stamps from the log's latest on.
+  const int64_t last_recorded_at_us = service->read_model_.RecordedAt(service->read_model_.head());
+  service->pipeline_ = std::make_unique<CommandPipeline>(
+      store, std::move(state), std::move(on_commit), std::move(options.observer),
+      last_recorded_at_us);
   return service;
 }
 

@@ -92,6 +92,37 @@ TEST_F(ServiceFixture, EventsCarryActorCommandIdTimeAndReason) {
   }
 }
 
+TEST_F(ServiceFixture, RecordedTimesNeverGoBackAcrossARestart) {
+  SetUpSmallProgramme();
+  // An event stamped an hour ahead of this clock, as if the clock had gone
+  // back after it was written.
+  const int64_t ahead_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() +
+                           int64_t{3'600'000'000};
+  const core::FinancialYear year = *core::FinancialYear::Parse("2009/10");
+  eventstore::AppendRequest request;
+  request.command_id = "written-ahead";
+  request.actor = "tester";
+  request.recorded_at_us = ahead_us;
+  request.streams.push_back(
+      {"programme-q", eventstore::ExpectedVersion::Any(),
+       {{"ProgrammeOpened", core::kEventSchemaVersion, "",
+         core::EncodeEvent(core::ProgrammeOpened{"q", "Q", "F", {{year, core::Pence(100)}}})}}});
+  ASSERT_TRUE(store_->Append(request).ok());
+
+  Reopen();
+  const CommandResult result = Accept("open-programme", {{"command_id", "after-restart"},
+                                                         {"programme_id", "r"},
+                                                         {"name", "R"},
+                                                         {"funder", "F"},
+                                                         {"financial_years",
+                                                          {{{"label", "2009/10"},
+                                                            {"envelope_pence", 100}}}}});
+  ASSERT_EQ(result.events.size(), 1u);
+  EXPECT_GE(result.events[0].recorded_at_us, ahead_us);
+}
+
 TEST_F(ServiceFixture, RetriedCommandIdReturnsTheOriginalResultAndWritesNothing) {
   SetUpSmallProgramme();
   CommandResult first = Accept("add-member", Member("m1", "Alpha Trust"));
