@@ -12,7 +12,6 @@
 //   vector<T>      varint count, then each T
 //   map<K, V>      varint count, then each key and value, keys strictly increasing
 //   records        their fields in VisitFields order (core/fields.h)
-//   Fixed64        8 bytes, little-endian (for values that are rarely small)
 //   PackedDate     varint year << 9 | month << 5 | day (snapshots only)
 //
 // Thread-safety: values; one thread each.
@@ -20,7 +19,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,19 +31,6 @@
 #include "core/ids.h"
 
 namespace tranche::core {
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-template <typename T>
-struct IsVector : std::false_type {};
-template <typename T>
-struct IsVector<std::vector<T>> : std::true_type {};
-template <typename T>
-struct IsMap : std::false_type {};
-template <typename K, typename V>
-struct IsMap<std::map<K, V>> : std::true_type {};
 
 class ByteWriter {
  public:
@@ -91,18 +76,12 @@ class ByteWriter {
     }
   }
 
-  void Fixed64(uint64_t value) {
-    char bytes[8];
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(value >> (8 * i));
-    out_.append(bytes, 8);
-  }
   // A date as one varint of year << 9 | month << 5 | day: no calendar
   // arithmetic either way (snapshots; the event payloads keep Write(Date)).
   void PackedDate(Date date) {
     Varint(static_cast<uint64_t>(date.year()) << 9 | static_cast<uint64_t>(date.month()) << 5 |
            static_cast<uint64_t>(date.day()));
   }
-  void Reserve(size_t bytes) { out_.reserve(bytes); }
   size_t size() const { return out_.size(); }
   std::string Take() { return std::move(out_); }
 
@@ -123,18 +102,6 @@ class ByteReader {
   // Latches the failure when `condition` is false (a caller's own check).
   void Require(bool condition) { ok_ = ok_ && condition; }
 
-  uint64_t Fixed64() {
-    if (!ok_ || bytes_.size() - pos_ < 8) {
-      ok_ = false;
-      return 0;
-    }
-    uint64_t value = 0;
-    for (int i = 0; i < 8; ++i) {
-      value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i);
-    }
-    pos_ += 8;
-    return value;
-  }
   // What PackedDate wrote; a date that does not exist fails the read.
   // Runs of the same date are common, so the last one is kept.
   Date PackedDate() {

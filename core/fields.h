@@ -10,7 +10,10 @@
 #pragma once
 
 #include <concepts>
+#include <map>
+#include <optional>
 #include <type_traits>
+#include <vector>
 
 #include "core/commands.h"
 #include "core/events.h"
@@ -20,6 +23,20 @@ namespace tranche::core {
 
 template <typename Self, typename Record>
 concept FieldsOf = std::same_as<std::remove_const_t<Self>, Record>;
+
+// The containers the codecs take apart field by field.
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <typename T>
+struct IsVector : std::false_type {};
+template <typename T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <typename T>
+struct IsMap : std::false_type {};
+template <typename K, typename V>
+struct IsMap<std::map<K, V>> : std::true_type {};
 
 // Records whose fields VisitFields lists.
 template <typename T>

@@ -98,15 +98,6 @@ class TrancheTable {
     }
     return true;
   }
-  // Room for `count` tranches without growing the vector or the index.
-  void Reserve(size_t count) {
-    entries_.reserve(count);
-    index_.Reserve(count);
-  }
-  // Asks the cache for the index slot `payment_reference` would probe first.
-  void Prefetch(std::string_view payment_reference) const {
-    index_.Prefetch(ReferenceHash(payment_reference));
-  }
 
   // The same tranches under the same references, whatever the order (a
   // table read back from JSON is in reference order, not recording order).

@@ -20,19 +20,6 @@
 
 namespace tranche::core::json_internal {
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-template <typename T>
-struct IsVector : std::false_type {};
-template <typename T>
-struct IsVector<std::vector<T>> : std::true_type {};
-template <typename T>
-struct IsMap : std::false_type {};
-template <typename K, typename V>
-struct IsMap<std::map<K, V>> : std::true_type {};
-
 // A JSON path ("requested.2009/10") and the rule the value there broke.
 struct FieldError {
   std::string field;

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,35 @@
 namespace tranche::service {
 
 using nlohmann::json;
+
+// Where every random stream starts: programme "p" with two years, and half
+// of its 40 clusters submitted and awarded, so that money commands have
+// targets.
+inline std::vector<std::pair<std::string, json>> ProgrammeSetUpCommands() {
+  std::vector<std::pair<std::string, json>> commands = {
+      {"open-programme",
+       {{"command_id", "open"},
+        {"programme_id", "p"},
+        {"name", "P"},
+        {"funder", "F"},
+        {"financial_years",
+         {{{"label", "2009/10"}, {"envelope_pence", 10'000'000}},
+          {{"label", "2010/11"}, {"envelope_pence", 8'000'000}}}}}}};
+  for (int c = 0; c < 20; ++c) {
+    const std::string id = "c" + std::to_string(c * 2);
+    commands.push_back({"submit-bid",
+                        {{"command_id", "bid-" + id}, {"programme_id", "p"},
+                         {"cluster_id", id}, {"name", id}, {"region", "R"},
+                         {"principal_partner", "Organisation 0"}, {"work_programme", "W"},
+                         {"requested", {{"2009/10", 300'000}}},
+                         {"submitted_on", "2009-10-30"}}});
+    commands.push_back({"award-bid",
+                        {{"command_id", "award-" + id}, {"cluster_id", id},
+                         {"awards", {{"2009/10", 300'000}, {"2010/11", 250'000}}},
+                         {"decided_on", "2010-01-05"}}});
+  }
+  return commands;
+}
 
 class RandomCommands {
  public:

@@ -27,25 +27,7 @@ TEST_F(ServiceFixture, ReplayedStateEqualsLiveStateForRandomCommands) {
     std::filesystem::remove_all(dir_);
     Reopen();
     ASSERT_EQ(Head(), 0u);
-    Accept("open-programme", {{"command_id", "open"},
-                              {"programme_id", "p"},
-                              {"name", "P"},
-                              {"funder", "F"},
-                              {"financial_years",
-                               {{{"label", "2009/10"}, {"envelope_pence", 10'000'000}},
-                                {{"label", "2010/11"}, {"envelope_pence", 8'000'000}}}}});
-    // Half the clusters start awarded, so that money commands have targets.
-    for (int c = 0; c < 20; ++c) {
-      const std::string id = "c" + std::to_string(c * 2);
-      Accept("submit-bid", {{"command_id", "bid-" + id}, {"programme_id", "p"},
-                            {"cluster_id", id}, {"name", id}, {"region", "R"},
-                            {"principal_partner", "Organisation 0"}, {"work_programme", "W"},
-                            {"requested", {{"2009/10", 300'000}}},
-                            {"submitted_on", "2009-10-30"}});
-      Accept("award-bid", {{"command_id", "award-" + id}, {"cluster_id", id},
-                           {"awards", {{"2009/10", 300'000}, {"2010/11", 250'000}}},
-                           {"decided_on", "2010-01-05"}});
-    }
+    for (const auto& [name, body] : ProgrammeSetUpCommands()) Accept(name, body);
     RandomCommands random(seed);
     int accepted = 0;
     std::map<std::string, int> rejections;

@@ -49,10 +49,12 @@ class ServiceFixture : public ::testing::Test {
     Open(options);
   }
 
-  // Parses `body` as command `name` and queues it as `actor`; the future
-  // holds the outcome (a parse failure is a rejection at once).
+  // Parses `body` as command `name` and queues it as `actor` on `service`
+  // (the fixture's by default); the future holds the outcome (a parse
+  // failure is a rejection at once).
   std::future<CommandOutcome> Submit(const std::string& name, const nlohmann::json& body,
-                                     const std::string& actor = "tester") {
+                                     const std::string& actor = "tester",
+                                     Service* service = nullptr) {
     auto promise = std::make_shared<std::promise<CommandOutcome>>();
     auto answer = promise->get_future();
     auto parsed = core::ParseCommand(name, body);
@@ -64,8 +66,10 @@ class ServiceFixture : public ::testing::Test {
     }
     core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
     envelope.actor = actor;
-    service_->pipeline().Submit(std::move(envelope),
-                                [promise](CommandOutcome o) { promise->set_value(std::move(o)); });
+    (service != nullptr ? service : service_.get())
+        ->pipeline()
+        .Submit(std::move(envelope),
+                [promise](CommandOutcome o) { promise->set_value(std::move(o)); });
     return answer;
   }
 

@@ -39,44 +39,15 @@ class SnapshotTest : public ServiceFixture {
                                              Service* service = nullptr) {
     if (service == nullptr) service = service_.get();
     std::vector<std::string> outcomes;
-    auto submit = [service](const std::string& name, const json& body) {
-      auto promise = std::make_shared<std::promise<CommandOutcome>>();
-      auto answer = promise->get_future();
-      auto parsed = core::ParseCommand(name, body);
-      if (auto* rejection = std::get_if<core::Rejection>(&parsed)) {
-        promise->set_value(CommandOutcome{std::nullopt, *rejection, Status::Ok()});
-        return answer;
-      }
-      core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
-      envelope.actor = "tester";
-      service->pipeline().Submit(std::move(envelope), [promise](CommandOutcome outcome) {
-        promise->set_value(std::move(outcome));
-      });
-      return answer;
+    auto submit = [this, service](const std::string& name, const json& body) {
+      return Submit(name, body, "tester", service);
     };
     auto accept = [&](const std::string& name, const json& body) {
       const CommandOutcome outcome = submit(name, body).get();
       EXPECT_TRUE(outcome.result.has_value()) << name;
     };
     if (service->read_model().head() == 0) {
-      accept("open-programme", {{"command_id", "open"},
-                                {"programme_id", "p"},
-                                {"name", "P"},
-                                {"funder", "F"},
-                                {"financial_years",
-                                 {{{"label", "2009/10"}, {"envelope_pence", 10'000'000}},
-                                  {{"label", "2010/11"}, {"envelope_pence", 8'000'000}}}}});
-      for (int c = 0; c < 20; ++c) {
-        const std::string id = "c" + std::to_string(c * 2);
-        accept("submit-bid", {{"command_id", "bid-" + id}, {"programme_id", "p"},
-                              {"cluster_id", id}, {"name", id}, {"region", "R"},
-                              {"principal_partner", "Organisation 0"}, {"work_programme", "W"},
-                              {"requested", {{"2009/10", 300'000}}},
-                              {"submitted_on", "2009-10-30"}});
-        accept("award-bid", {{"command_id", "award-" + id}, {"cluster_id", id},
-                             {"awards", {{"2009/10", 300'000}, {"2010/11", 250'000}}},
-                             {"decided_on", "2010-01-05"}});
-      }
+      for (const auto& [name, body] : ProgrammeSetUpCommands()) accept(name, body);
     }
     RandomCommands random(seed);
     for (int i = 0; i < first; ++i) random.Next(i);  // The same stream, resumed.
