@@ -1,15 +1,18 @@
 // tranched: the Tranche server.
 //   tranched --data DIR [--listen 127.0.0.1:8080] [--seed FILE] [--threads N] [--dashboard DIR]
-//            [--snapshot-after N]
+//            [--snapshot-after N] [--stream-flush-ms MS]
 // Opens the store in DIR/events, loads DIR/tokens.json and the start-up
 // snapshot DIR/snapshot, serves HTTP and the WebSocket stream. SIGHUP reloads
 // the tokens; SIGTERM/SIGINT stop gracefully (stop accepting, finish
 // in-flight, write a new snapshot when at least N events (default 100,000)
 // came after the last one, close the store) and exit 0. --snapshot-after 0
-// turns snapshots off, loading and writing.
+// turns snapshots off, loading and writing. --stream-flush-ms (default 20,
+// 0..1000) is the least time between two flushes of live events to stream
+// subscribers (docs/DECISIONS.md §13).
 #include <signal.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -36,12 +39,13 @@ struct Flags {
   int threads = 2;
   std::string dashboard_dir = TRANCHE_DASHBOARD_DIR;
   uint64_t snapshot_after_events = 100'000;
+  std::chrono::milliseconds stream_flush_interval = kLiveFlushIntervalDefault;
 };
 
 int Usage(const char* message) {
   std::fprintf(stderr,
                "tranched: %s\nusage: tranched --data DIR [--listen HOST:PORT] [--seed FILE] "
-               "[--threads N] [--dashboard DIR] [--snapshot-after N]\n",
+               "[--threads N] [--dashboard DIR] [--snapshot-after N] [--stream-flush-ms MS]\n",
                message);
   return 2;
 }
@@ -81,6 +85,15 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
         return Usage("--snapshot-after wants a count of events (0: no snapshots)");
       }
       flags->snapshot_after_events = events;
+    } else if (flag == "--stream-flush-ms") {
+      char* end = nullptr;
+      errno = 0;
+      const long ms = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || errno != 0 || ms < 0 ||
+          ms > kLiveFlushIntervalMax.count()) {
+        return Usage("--stream-flush-ms wants milliseconds, 0..1000");
+      }
+      flags->stream_flush_interval = std::chrono::milliseconds(ms);
     } else {
       return Usage(("unknown flag " + flag).c_str());
     }
@@ -138,7 +151,7 @@ int Run(const Flags& flags) {
     Log({{"level", "error"}, {"msg", "tokens_unreadable"}, {"status", status.ToString()}});
     return 1;
   }
-  Broadcaster broadcaster;
+  Broadcaster broadcaster(nullptr, flags.stream_flush_interval);
   Router router;
   AppContext app_context{*store, router, broadcaster, metrics,
                          RouteContext{store.get(), &metrics, &broadcaster, flags.dashboard_dir},

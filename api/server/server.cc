@@ -36,6 +36,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   if (!started_ || stopped_) return;
   stopped_ = true;
   context_->stopping.store(true);
+  context_->broadcaster.Stop();  // No live flush posts into io_context_ after this.
   listener_->Stop();
   context_->ShutdownSessions();
   const auto deadline = std::chrono::steady_clock::now() + grace;

@@ -133,14 +133,14 @@ void WebSocketSession::OnRead(beast::error_code ec, size_t) {
 }
 
 bool WebSocketSession::QueueHasRoom() const {
-  return queue_.size() < std::max<size_t>(context_->options.websocket_queue_messages_max / 2, 1);
+  return queued_messages_ < std::max<size_t>(context_->options.websocket_queue_messages_max / 2, 1);
 }
 
 void WebSocketSession::PumpCatchUp() {
   catch_up_posted_ = false;
   if (mode_ != Mode::kCatchUp || !QueueHasRoom()) return;  // OnWrite pumps again.
   const size_t queue_max = context_->options.websocket_queue_messages_max;
-  const size_t limit = std::clamp<size_t>(queue_max - queue_.size() - 1, 1,
+  const size_t limit = std::clamp<size_t>(queue_max - queued_messages_ - 1, 1,
                                           kWebSocketCatchUpBatchEventsMax);
   const eventstore::Head head = context_->store.GetHead();
   std::vector<eventstore::RecordedEvent> events;
@@ -170,9 +170,11 @@ void WebSocketSession::PumpCatchUp() {
               next_position_ - 1);
     }
     MaybeCheckpoint();
+    DoWrite();
     return;
   }
   MaybeCheckpoint();
+  DoWrite();
   if (QueueHasRoom()) {
     catch_up_posted_ = true;  // One batch per turn, so other sessions on this thread run.
     net::post(ws_.get_executor(), [self = shared_from_this()] { self->PumpCatchUp(); });
@@ -200,25 +202,50 @@ void WebSocketSession::DrainMailbox() {
 void WebSocketSession::HandleLive(const LiveBatch& batch) {
   if (mode_ != Mode::kLive) return;  // Catch-up reads these from the store.
   const size_t queue_max = context_->options.websocket_queue_messages_max;
-  for (const auto& event : *batch) {
+  const auto& events = batch->events;
+  if (events.empty()) return;
+  // The common case: an unfiltered frames=batch session that has handled
+  // everything before this flush queues the flush's own frame, shared. When
+  // it would overfill the queue, the message-by-message path below queues
+  // what fits and falls back to catch-up with a write under way (its
+  // completion pumps the store reads).
+  const bool whole = query_.batch_frames && query_.filter.stream_prefix.empty() &&
+                     query_.filter.types.empty() && events.front().position == next_position_ &&
+                     events.back().position - events.front().position + 1 == events.size() &&
+                     batch->frame.size() <= kWebSocketBatchFrameBytesMax &&
+                     queued_messages_ + events.size() <= queue_max;
+  if (whole) {
+    Enqueue(std::shared_ptr<const std::string>(batch, &batch->frame), events.back().position,
+            events.size(), /*array=*/true);
+    next_position_ = events.back().position + 1;
+    DoWrite();
+    return;
+  }
+  for (const auto& event : events) {
     if (event.position < next_position_) continue;  // Already handled.
     if (event.position > next_position_) {
       // Published with a hole (an append that bypassed the broadcaster): read it.
       mode_ = Mode::kCatchUp;
+      DoWrite();
       if (!catch_up_posted_) PumpCatchUp();
       return;
     }
     if (Matches(event.stream, event.type)) {
-      if (queue_.size() >= queue_max) {
+      if (queued_messages_ >= queue_max) {
         mode_ = Mode::kCatchUp;
         context_->metrics.websocket_catchup_fallbacks.Increment();
+        DoWrite();
         return;  // OnWrite resumes with store reads from next_position_.
       }
       Enqueue(event.message, event.position);
+      next_position_ = event.position + 1;
+    } else {
+      next_position_ = event.position + 1;
+      MaybeCheckpoint();  // A long unmatched stretch inside one flush.
     }
-    next_position_ = event.position + 1;
   }
   MaybeCheckpoint();
+  DoWrite();
 }
 
 bool WebSocketSession::Matches(const std::string& stream, const std::string& type) const {
@@ -234,14 +261,15 @@ bool WebSocketSession::Matches(const std::string& stream, const std::string& typ
 void WebSocketSession::MaybeCheckpoint() {
   const uint64_t handled = next_position_ - 1;
   if (handled < queued_position_ + context_->options.websocket_checkpoint_positions) return;
-  if (queue_.size() >= context_->options.websocket_queue_messages_max) return;
+  if (queued_messages_ >= context_->options.websocket_queue_messages_max) return;
   Enqueue(std::make_shared<const std::string>(StreamMarkerMessage("checkpoint", handled)), handled);
 }
 
-void WebSocketSession::Enqueue(std::shared_ptr<const std::string> message, uint64_t covered) {
-  queue_.push_back(Outgoing{std::move(message), covered});
+void WebSocketSession::Enqueue(std::shared_ptr<const std::string> message, uint64_t covered,
+                               size_t messages, bool array) {
+  queue_.push_back(Outgoing{std::move(message), covered, messages, array});
+  queued_messages_ += messages;
   queued_position_ = covered;
-  DoWrite();
 }
 
 void WebSocketSession::DoWrite() {
@@ -249,23 +277,31 @@ void WebSocketSession::DoWrite() {
   writing_ = true;
   write_started_ = Clock::now();
   net::const_buffer payload;
-  if (!query_.batch_frames) {
+  if (!query_.batch_frames || (queue_.size() == 1 && queue_.front().array)) {
+    // One message, or one flush's frame: sent as it is, shared, no copy.
     in_flight_message_ = std::move(queue_.front().message);
     in_flight_covered_ = queue_.front().covered_position;
-    in_flight_messages_ = 1;
+    in_flight_messages_ = queue_.front().messages;
+    queued_messages_ -= in_flight_messages_;
     queue_.pop_front();
     payload = net::buffer(*in_flight_message_);
   } else {
-    // Messages are JSON text already: the array is their concatenation.
+    // Messages are JSON text already: the array is their concatenation (an
+    // array entry contributes what is between its brackets).
     frame_.assign(1, '[');
     in_flight_messages_ = 0;
-    while (!queue_.empty() &&
-           (in_flight_messages_ == 0 ||
-            frame_.size() + queue_.front().message->size() < kWebSocketBatchFrameBytesMax)) {
+    while (!queue_.empty()) {
+      const Outgoing& next = queue_.front();
+      std::string_view text = *next.message;
+      if (next.array) text = text.substr(1, text.size() - 2);
+      if (in_flight_messages_ > 0 && frame_.size() + text.size() + 3 > kWebSocketBatchFrameBytesMax) {
+        break;
+      }
       if (in_flight_messages_ > 0) frame_.append(",\n");
-      frame_.append(*queue_.front().message);
-      in_flight_covered_ = queue_.front().covered_position;
-      ++in_flight_messages_;
+      frame_.append(text);
+      in_flight_covered_ = next.covered_position;
+      in_flight_messages_ += next.messages;
+      queued_messages_ -= next.messages;
       queue_.pop_front();
     }
     frame_.push_back(']');
@@ -281,6 +317,7 @@ void WebSocketSession::OnWrite(beast::error_code ec, size_t) {
   in_flight_message_.reset();
   if (ec) {
     queue_.clear();
+    queued_messages_ = 0;
     beast::get_lowest_layer(ws_).close();  // The pending read fails and finishes us.
     return;
   }
@@ -333,6 +370,7 @@ void WebSocketSession::CloseWith(websocket::close_code code, const std::string& 
   close_reason_prefix_ = reason_prefix;
   closing_since_ = Clock::now();
   queue_.clear();  // What is in flight has already left the queue.
+  queued_messages_ = 0;
   context_->Log({{"level", "info"}, {"msg", "websocket_closing"}, {"reason", label},
                  {"remote", remote_}});
   // The close frame names the resume position, so it waits for the message in
@@ -367,6 +405,7 @@ void WebSocketSession::Finish(const std::string& reason) {
   const bool counted = mode_ != Mode::kHandshake;
   mode_ = Mode::kClosed;
   queue_.clear();
+  queued_messages_ = 0;
   timer_.cancel();
   // Counted before the socket closes: a client that has seen the end of the
   // stream then reads metrics that already include this close.

@@ -10,8 +10,10 @@
 // more messages in order, "[m1,\nm2,\nm3]" (no message holds a raw newline,
 // so a client may also split on newlines), as many as are queued when the
 // previous frame's write completes, up to kWebSocketBatchFrameBytesMax. A
-// subscriber that keeps up gets one-message arrays; one that falls behind gets
-// fewer, larger frames instead of a growing backlog (docs/DECISIONS.md §10).
+// subscriber that keeps up gets one frame per broadcaster flush (an
+// unfiltered one sends the flush's shared frame as it is, without a copy);
+// one that falls behind gets fewer, larger frames instead of a growing
+// backlog (docs/DECISIONS.md §11, §13).
 //
 // How it never gaps, never duplicates and never slows the writer:
 // `next_position_` is the first position not yet handled. In catch-up mode the
@@ -82,8 +84,11 @@ class WebSocketSession : public LiveSubscriber,
   using Clock = std::chrono::steady_clock;
   enum class Mode { kHandshake, kCatchUp, kLive, kClosing, kClosed };
   struct Outgoing {
+    // One message, or (array) a whole flush's batch frame "[m1,\nm2]".
     std::shared_ptr<const std::string> message;
     uint64_t covered_position;  // Everything up to here is delivered once this is.
+    size_t messages = 1;
+    bool array = false;
   };
 
   void OnAccept(boost::beast::error_code ec);
@@ -93,7 +98,9 @@ class WebSocketSession : public LiveSubscriber,
   void DrainMailbox();
   void HandleLive(const LiveBatch& batch);
   bool Matches(const std::string& stream, const std::string& type) const;
-  void Enqueue(std::shared_ptr<const std::string> message, uint64_t covered_position);
+  // Queues; DoWrite() starts the write, so a burst of messages leaves together.
+  void Enqueue(std::shared_ptr<const std::string> message, uint64_t covered_position,
+               size_t messages = 1, bool array = false);
   void MaybeCheckpoint();
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, size_t bytes);
@@ -122,8 +129,10 @@ class WebSocketSession : public LiveSubscriber,
   bool caught_up_sent_ = false;
   bool catch_up_posted_ = false;
   std::deque<Outgoing> queue_;  // Waiting; what is being written has left it.
+  size_t queued_messages_ = 0;  // Messages in queue_ (an array entry holds several).
   bool writing_ = false;
-  // The write in flight: a queued message itself, or (frames=batch) frame_.
+  // The write in flight: a queued message or flush frame itself, or
+  // (frames=batch) frame_ built from several entries.
   std::shared_ptr<const std::string> in_flight_message_;
   std::string frame_;
   uint64_t in_flight_covered_ = 0;

@@ -73,6 +73,7 @@ class TestServer {
   uint16_t port() const { return server_->port(); }
   eventstore::EventStore& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
+  Broadcaster& broadcaster() { return broadcaster_; }
   Server& server() { return *server_; }
   Router& router() { return router_; }
   Authenticator& authenticator() { return authenticator_; }

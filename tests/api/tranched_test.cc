@@ -174,5 +174,27 @@ TEST(TranchedTest, ACleanStopWritesASnapshotThatTheNextStartLoads) {
   }
 }
 
+
+TEST(TranchedTest, BadFlagValuesAreRefusedWithUsageAndExitCode2) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"--stream-flush-ms", "1001"}, {"--stream-flush-ms", "-1"}, {"--stream-flush-ms", "20ms"},
+      {"--snapshot-after", "-5"},    {"--threads", "0"}};
+  for (const auto& [flag, value] : bad) {
+    const std::string command = std::string(TRANCHE_TRANCHED_BINARY) + " --data " + dir.path() +
+                                " " + flag + " " + value + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buffer[512];
+    while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+    const int status = pclose(pipe);
+    ASSERT_TRUE(WIFEXITED(status)) << flag << " " << value;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << flag << " " << value << ": " << output;
+    EXPECT_NE(output.find(flag), std::string::npos) << "the error names the flag: " << output;
+    EXPECT_NE(output.find("usage:"), std::string::npos) << output;
+  }
+}
+
 }  // namespace
 }  // namespace tranche::api

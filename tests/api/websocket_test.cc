@@ -196,6 +196,53 @@ TEST(WebSocketTest, BatchFramesCarryWhatQueuedWhileTheLastFrameWasWritten) {
   EXPECT_GE(server.MetricValue("tranche_websocket_messages_sent_total"), 601);
 }
 
+TEST(WebSocketTest, LiveEventsOfOneFlushIntervalTravelInOneFrame) {
+  TestServer server;
+  // Long enough that the appends below all land inside one interval.
+  server.broadcaster().SetFlushInterval(std::chrono::milliseconds(400));
+  WsClient batch(server.port(), "/v1/stream?frames=batch", kViewerToken);
+  WsClient filtered(server.port(), "/v1/stream?frames=batch&stream=cluster-b", kViewerToken);
+  WsClient single(server.port(), "/v1/stream", kViewerToken);
+  for (WsClient* client : {&batch, &filtered, &single}) {
+    ASSERT_TRUE(client->connected());
+    auto caught_up = ReadFrame(*client, /*batch=*/client != &single);
+    ASSERT_TRUE(caught_up);
+    ASSERT_EQ((*caught_up)[0]["kind"], "caught_up");
+  }
+  // After a quiet spell the first event is flushed at once, alone.
+  const auto start = std::chrono::steady_clock::now();
+  AppendEvents(server.store(), "cluster-a", 1);
+  size_t in_frame = 0;
+  auto first = ReadFrame(batch, /*batch=*/true, &in_frame);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(in_frame, 1u);
+  EXPECT_EQ((*first)[0]["position"], 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300))
+      << "the first event after a quiet spell waited for the interval";
+  // Six appends (six publishes) inside the next interval: one flush.
+  for (int i = 0; i < 3; ++i) {
+    AppendEvents(server.store(), "cluster-a", 1);
+    AppendEvents(server.store(), "cluster-b", 1);
+  }
+  auto rest = ReadFrame(batch, /*batch=*/true, &in_frame);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(in_frame, 6u) << "the interval's events were not sent as one frame";
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ((*rest)[i]["position"], i + 2);
+  // A filtered session gets the matching events of the flush in one frame.
+  auto matching = ReadFrame(filtered, /*batch=*/true, &in_frame);
+  ASSERT_TRUE(matching);
+  ASSERT_EQ(in_frame, 3u);
+  EXPECT_EQ((*matching)[0]["position"], 3);
+  EXPECT_EQ((*matching)[2]["position"], 7);
+  // One message per frame, as always, without frames=batch.
+  for (uint64_t position = 1; position <= 7; ++position) {
+    auto message = single.Read();
+    ASSERT_TRUE(message);
+    EXPECT_EQ((*message)["position"], position);
+  }
+  EXPECT_EQ(server.broadcaster().flushes(), 2u);
+}
+
 TEST(WebSocketTest, SlowReaderFallsBackToCatchUpAndRejoinsWithoutGaps) {
   TestServer server([](ServerOptions& o) { o.websocket_queue_messages_max = 8; });
   WsClient client(server.port(), "/v1/stream?from=1", kViewerToken, /*receive_buffer_bytes=*/4096);
