@@ -8,15 +8,18 @@
 //   fanout_bench [--tranched PATH] [--seed FILE] [--subscribers 1000]
 //                [--rate 1000] [--seconds 10] [--command-connections 16]
 //                [--server-threads 2] [--phases plain,stalled]
-//                [--frames batch|single]
+//                [--frames batch|single] [--stream-flush-ms MS]
+//                [--subscriber-threads 1]
 //
 // Subscribers ask for frames=batch (as the dashboard does): each frame is a
 // JSON array of messages, one per line; --frames single asks for one message
-// per frame, the protocol's default.
+// per frame, the protocol's default. --stream-flush-ms passes tranched's flag
+// of that name (the least time between two live flushes; absent: the
+// server's default).
 //
-// Every subscriber and the command client run on one io_context, on one
-// thread; the main thread starts them, waits (polling with deadlines) and
-// reports.
+// The subscribers run on --subscriber-threads io_contexts (a thread each), the
+// command client on another; the main thread starts them, waits (polling
+// with deadlines) and reports.
 //
 // What is checked, per phase:
 //   * every command is answered 200; its answer's position is recorded;
@@ -42,6 +45,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -102,6 +106,8 @@ struct Options {
   int server_threads = 2;
   std::vector<std::string> phases = {"plain", "stalled"};
   std::string frames = "batch";
+  int stream_flush_ms = -1;  // -1: tranched's default.
+  int subscriber_threads = 1;
 };
 
 int64_t WallMicros() {
@@ -140,6 +146,10 @@ class ChildServer {
     std::vector<std::string> args = {options.tranched, "--data",    dir,
                                      "--listen",       "127.0.0.1:0", "--seed",
                                      options.seed,     "--threads", threads};
+    if (options.stream_flush_ms >= 0) {
+      args.push_back("--stream-flush-ms");
+      args.push_back(std::to_string(options.stream_flush_ms));
+    }
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -389,7 +399,11 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
           Fail("event beyond the planned commands: " + std::to_string(position));
           return false;
         }
-        if (ledger_.recorded_us[index] < 0) ledger_.recorded_us[index] = RecordedAt(text);
+        // Subscribers on different threads fill the same slot with the same value.
+        std::atomic_ref<int64_t> recorded(ledger_.recorded_us[index]);
+        if (recorded.load(std::memory_order_relaxed) < 0) {
+          recorded.store(RecordedAt(text), std::memory_order_relaxed);
+        }
         received_at_us_.push_back(static_cast<uint32_t>(now - ledger_.epoch_us));
       }
       next_ = position + 1;
@@ -643,9 +657,13 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
 
   Ledger ledger;
   ledger.first = head + 1;
-  // Subscribers on one io_context and thread; the paced command client on
-  // its own, so that reading 1,000 streams cannot delay the pacing.
-  net::io_context ioc(1);
+  // Subscribers on --subscriber-threads io_contexts, a thread each (subscriber
+  // i on context i mod N); the paced command client on its own, so that
+  // reading 1,000 streams cannot delay the pacing.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  for (int i = 0; i < options.subscriber_threads; ++i) {
+    iocs.push_back(std::make_unique<net::io_context>(1));
+  }
   net::io_context command_ioc(1);
   CommandClient commands(command_ioc, ledger, options, clusters, tokens.finance,
                          "fanout-" + phase + "-" + std::to_string(getpid()));
@@ -655,28 +673,35 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   // Subscribers open kConnectsInFlightMax at a time.
   std::vector<std::shared_ptr<Subscriber>> subscribers;
   for (int i = 0; i < options.subscribers; ++i) {
-    subscribers.push_back(std::make_shared<Subscriber>(ioc, ledger, false));
+    subscribers.push_back(std::make_shared<Subscriber>(*iocs[i % iocs.size()], ledger, false));
   }
   std::shared_ptr<Subscriber> stalled;
-  if (with_stalled) stalled = std::make_shared<Subscriber>(ioc, ledger, true);
+  if (with_stalled) stalled = std::make_shared<Subscriber>(*iocs[0], ledger, true);
   const std::string target = "/v1/stream?frames=" + options.frames + "&from=" +
                              std::to_string(ledger.first) + "&access_token=" + tokens.viewer;
   std::atomic<int> opened{0};
+  std::mutex open_mutex;  // Handshakes complete on every subscriber thread.
   size_t next_to_open = 0;
   std::function<void()> open_next = [&] {
     ++opened;
+    std::lock_guard lock(open_mutex);
     if (next_to_open < subscribers.size()) subscribers[next_to_open++]->Start(endpoint, target, open_next);
   };
-  auto work = net::make_work_guard(ioc);
-  std::thread io_thread([&] { ioc.run(); });
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::thread> io_threads;
+  for (auto& ioc : iocs) {
+    work.push_back(net::make_work_guard(*ioc));
+    io_threads.emplace_back([&ioc] { ioc->run(); });
+  }
   auto command_work = net::make_work_guard(command_ioc);
   std::thread command_thread([&] { command_ioc.run(); });
   const auto subscribe_start = Clock::now();
-  net::post(ioc, [&] {
+  {
+    std::lock_guard lock(open_mutex);
     for (int i = 0; i < kConnectsInFlightMax && next_to_open < subscribers.size(); ++i) {
       subscribers[next_to_open++]->Start(endpoint, target, open_next);
     }
-  });
+  }
   const bool all_open = WaitFor([&] { return opened.load() >= options.subscribers; },
                                 kSubscribeTimeout);
   const bool all_caught_up =
@@ -691,7 +716,7 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   const double subscribe_seconds = Seconds(Clock::now() - subscribe_start);
   if (stalled) {
     std::atomic<bool> stalled_open{false};
-    net::post(ioc, [&] { stalled->Start(endpoint, target, [&] { stalled_open = true; }); });
+    net::post(*iocs[0], [&] { stalled->Start(endpoint, target, [&] { stalled_open = true; }); });
     WaitFor([&] { return stalled_open.load(); }, kSubscribeTimeout);
   }
 
@@ -725,17 +750,19 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
     if (status == 200) store_head = json::parse(body)["head"].get<uint64_t>();
   }
 
-  // Stop the clients (io thread first, so nothing runs while we read them).
+  // Stop the clients (io threads first, so nothing runs while we read them).
   command_work.reset();
   command_ioc.stop();
   command_thread.join();
-  work.reset();
-  net::post(ioc, [&] {
-    for (auto& s : subscribers) s->Close();
-    if (stalled) stalled->Close();
-    ioc.stop();
-  });
-  io_thread.join();
+  work.clear();
+  for (size_t t = 0; t < iocs.size(); ++t) {
+    net::post(*iocs[t], [&, t] {
+      for (size_t i = t; i < subscribers.size(); i += iocs.size()) subscribers[i]->Close();
+      if (stalled && t == 0) stalled->Close();
+      iocs[t]->stop();
+    });
+  }
+  for (auto& thread : io_threads) thread.join();
   const double client_cpu = SelfCpuSeconds() - client_cpu_mid;
   const int exit_code = server.Stop();
   std::filesystem::remove_all(dir);
@@ -792,7 +819,10 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
              {"phase", phase},
              {"stalled_subscriber", with_stalled},
              {"frames", options.frames},
+             {"stream_flush_ms", options.stream_flush_ms < 0 ? json("default")
+                                                               : json(options.stream_flush_ms)},
              {"subscribers", options.subscribers},
+             {"subscriber_threads", options.subscriber_threads},
              {"subscribe_seconds", std::round(subscribe_seconds * 100) / 100},
              {"all_caught_up", all_caught_up},
              {"commands", commands.total()},
@@ -903,6 +933,8 @@ int Main(int argc, char** argv) {
     else if (arg == "--seconds") options.seconds = std::stod(value());
     else if (arg == "--command-connections") options.command_connections = std::stoi(value());
     else if (arg == "--server-threads") options.server_threads = std::stoi(value());
+    else if (arg == "--stream-flush-ms") options.stream_flush_ms = std::stoi(value());
+    else if (arg == "--subscriber-threads") options.subscriber_threads = std::max(1, std::stoi(value()));
     else if (arg == "--frames" && i + 1 < argc &&
              (argv[i + 1] == std::string("batch") || argv[i + 1] == std::string("single"))) {
       options.frames = value();
@@ -914,7 +946,8 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: fanout_bench [--tranched PATH] [--seed FILE] [--subscribers N] "
                    "[--rate COMMANDS_PER_S] [--seconds S] [--command-connections N] "
-                   "[--server-threads N] [--phases plain,stalled] [--frames batch|single]\n");
+                   "[--server-threads N] [--phases plain,stalled] [--frames batch|single] "
+                   "[--stream-flush-ms MS] [--subscriber-threads N]\n");
       return 2;
     }
   }
