@@ -11,11 +11,13 @@
 // subscribers (docs/DECISIONS.md §13).
 #include <signal.h>
 
-#include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "api/app.h"
@@ -61,6 +63,16 @@ bool ParseListen(const std::string& text, Flags* flags) {
   return true;
 }
 
+// A decimal count of at most `max`: digits only, nothing before or after.
+std::optional<uint64_t> ParseCount(const std::string& text, uint64_t max) {
+  uint64_t count = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || count > max) {
+    return std::nullopt;
+  }
+  return count;
+}
+
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -78,22 +90,14 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
     } else if (flag == "--dashboard") {
       flags->dashboard_dir = value;
     } else if (flag == "--snapshot-after") {
-      char* end = nullptr;
-      errno = 0;
-      const unsigned long long events = std::strtoull(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || errno != 0 || value[0] == '-') {
-        return Usage("--snapshot-after wants a count of events (0: no snapshots)");
-      }
-      flags->snapshot_after_events = events;
+      std::optional<uint64_t> events = ParseCount(value, UINT64_MAX);
+      if (!events) return Usage("--snapshot-after wants a count of events (0: no snapshots)");
+      flags->snapshot_after_events = *events;
     } else if (flag == "--stream-flush-ms") {
-      char* end = nullptr;
-      errno = 0;
-      const long ms = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || errno != 0 || ms < 0 ||
-          ms > kLiveFlushIntervalMax.count()) {
-        return Usage("--stream-flush-ms wants milliseconds, 0..1000");
-      }
-      flags->stream_flush_interval = std::chrono::milliseconds(ms);
+      std::optional<uint64_t> ms =
+          ParseCount(value, static_cast<uint64_t>(kLiveFlushIntervalMax.count()));
+      if (!ms) return Usage("--stream-flush-ms wants milliseconds, 0..1000");
+      flags->stream_flush_interval = std::chrono::milliseconds(*ms);
     } else {
       return Usage(("unknown flag " + flag).c_str());
     }
