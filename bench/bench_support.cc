@@ -103,16 +103,17 @@ struct Entry {
   std::string value;
 };
 
-// Everything the store wrote for each position from `first` on, in position
-// order: the record, its stream index entry and, for a command's first
-// event, the command entry. Index 0 holds position `first`.
+// Everything the store wrote for each position in [first, last], in
+// position order: the record, its stream index entry and, for a command's
+// first event, the command entry. Index 0 holds position `first`.
 std::vector<std::vector<Entry>> CollectWrittenBytes(const std::string& store_path,
                                                     eventstore::Database* target,
-                                                    uint64_t first) {
+                                                    uint64_t first, uint64_t last) {
   auto source = OpenRaw(store_path, /*read_only=*/true);
   std::vector<std::vector<Entry>> by_position;
   std::unique_ptr<rocksdb::Iterator> it(source->db()->NewIterator({}, source->events()));
-  for (it->Seek(eventstore::PositionKey(first)); it->Valid(); it->Next()) {
+  for (it->Seek(eventstore::PositionKey(first));
+       it->Valid() && by_position.size() <= last - first; it->Next()) {
     by_position.push_back({{target->events(), it->key().ToString(), it->value().ToString()}});
   }
   auto slot = [&](uint64_t position) -> std::vector<Entry>* {
@@ -141,8 +142,14 @@ std::vector<std::vector<Entry>> CollectWrittenBytes(const std::string& store_pat
 RawSyncResult RawBatchedSync(const std::string& store_path, const std::string& raw_path,
                              uint64_t first_position, size_t group_events) {
   auto raw = OpenRaw(raw_path, false);
+  return RawBatchedSyncInto(store_path, raw.get(), first_position, UINT64_MAX, group_events);
+}
+
+RawSyncResult RawBatchedSyncInto(const std::string& store_path, eventstore::Database* raw,
+                                 uint64_t first_position, uint64_t last_position,
+                                 size_t group_events) {
   const std::vector<std::vector<Entry>> by_position =
-      CollectWrittenBytes(store_path, raw.get(), first_position);
+      CollectWrittenBytes(store_path, raw, first_position, last_position);
   RawSyncResult result;
   result.events = by_position.size();
   group_events = std::max<size_t>(group_events, 1);
@@ -161,7 +168,8 @@ RawSyncResult RawBatchedSync(const std::string& store_path, const std::string& r
     TRANCHE_CHECK(raw->db()->Write(options, &batch).ok());
     result.batch_latency_us.push_back(static_cast<uint32_t>(MicrosSince(batch_start)));
   }
-  result.events_per_s = result.events / Seconds(Clock::now() - start);
+  result.seconds = Seconds(Clock::now() - start);
+  result.events_per_s = result.events / result.seconds;
   return result;
 }
 

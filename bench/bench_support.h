@@ -51,10 +51,16 @@ std::unique_ptr<eventstore::Database> OpenRaw(const std::string& path, bool read
 // `group_events` positions, as the store's writer groups them.
 struct RawSyncResult {
   uint64_t events = 0;
+  double seconds = 0;  // Writing only.
   double events_per_s = 0;
   std::vector<uint32_t> batch_latency_us;
 };
 RawSyncResult RawBatchedSync(const std::string& store_path, const std::string& raw_path,
                              uint64_t first_position, size_t group_events);
+// The same for positions [first_position, last_position] only, into `raw`
+// (which may already hold earlier ranges).
+RawSyncResult RawBatchedSyncInto(const std::string& store_path, eventstore::Database* raw,
+                                 uint64_t first_position, uint64_t last_position,
+                                 size_t group_events);
 
 }  // namespace tranche::bench

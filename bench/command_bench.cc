@@ -4,18 +4,24 @@
 // concurrent submitters, beside raw RocksDB sync batches of the same bytes
 // written in the same run. Prints JSON lines.
 //
-//   command_bench [--seconds S] [--dir DIR] [--submitters 1,64,256]
+//   command_bench [--seconds S] [--warmup S] [--slices N] [--dir DIR]
+//                 [--submitters 1,64,256] [--seed FILE] [--lone-submit]
 //
 // A submitter is a client with one command outstanding: it sends the next
 // only when the previous one's reply (positions, after the fsync) has come
-// back. One driver thread plays every submitter, so 256 submitters do not
-// mean 256 OS threads competing for the machine's cores; the reply
-// callback only hands the submitter back to the driver. Latency is from
-// Submit to the reply.
+// back. A lone submitter calls the blocking CommandPipeline::Execute, which
+// decides and writes on the caller's thread while the pipeline is idle
+// (--lone-submit: through Submit instead, as the HTTP server does). Many
+// submitters go through Submit: one driver thread plays every submitter, so
+// 256 submitters do not mean 256 OS threads competing for the machine's
+// cores; the reply callback only hands the submitter back to the driver.
+// Latency is from Submit (or Execute) to the reply.
 //
-// The raw baseline re-writes the very keys and values the store wrote during
-// the timed run into a fresh database, one sync WriteBatch per group of the
-// size the store achieved (bench_support.h).
+// The raw baseline re-writes the very keys and values the store wrote into a
+// fresh database, one sync WriteBatch per group of the size the store
+// achieved (bench_support.h). After an untimed warm-up (--warmup) the timed
+// run is cut into --slices slices, each followed by the raw re-write of its
+// own bytes, so that both sides see the disk in the same mood.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -45,6 +51,9 @@ constexpr double kP99MillisMax64 = 3.0;
 
 struct Options {
   double seconds = 3;
+  double warmup_seconds = 0.5;  // Untimed, before each timed run.
+  int slices = 6;               // The timed run, alternated with the raw baseline.
+  bool lone_execute = true;     // One submitter calls Execute (false: Submit, as many do).
   std::string dir;
   std::vector<int> submitters = {1, 64, 256};
   std::string seed_file = "ops/seed/hiec-2009.json";
@@ -92,12 +101,14 @@ core::CommandEnvelope RecordTranche(const std::string& cluster, uint64_t n) {
 
 void RunSubmitters(const Options& options, int submitters) {
   const std::string path = options.dir + "/commands-" + std::to_string(submitters);
-  uint64_t first_position = 0;
   uint64_t commands = 0;
   double elapsed = 0;
-  eventstore::WriterStats before, after;
+  uint64_t groups = 0;
+  uint64_t events = 0;
   std::vector<uint32_t> latency_us;
   int64_t refused = 0;
+  RawSyncResult raw;  // Summed over the slices.
+  uint64_t raw_batches = 0;
   {
     auto store = eventstore::EventStore::Open(path, {});
     TRANCHE_CHECK_MSG(store.ok(), store.status().ToString().c_str());
@@ -109,13 +120,12 @@ void RunSubmitters(const Options& options, int submitters) {
     for (const auto& view : (*service)->read_model().Clusters("hiec", {UINT64_MAX, {}})) {
       clusters.push_back(view.id);
     }
-    first_position = (*store)->GetHead().position + 1;
-    before = (*store)->GetWriterStats();
-
     Completions completions;
+    uint64_t next_n = 0;  // Numbers command ids and payment references.
     std::vector<Clock::time_point> sent(submitters);
     auto submit = [&](int s) {
-      const uint64_t n = commands++;
+      const uint64_t n = next_n++;
+      ++commands;
       sent[s] = Clock::now();
       (*service)->pipeline().Submit(
           RecordTranche(clusters[n % clusters.size()], n),
@@ -123,34 +133,85 @@ void RunSubmitters(const Options& options, int submitters) {
             completions.Push(s, outcome.result.has_value());
           });
     };
-    const Clock::time_point start = Clock::now();
-    const Clock::time_point deadline = start + std::chrono::duration_cast<Clock::duration>(
-                                                   std::chrono::duration<double>(options.seconds));
-    for (int s = 0; s < submitters; ++s) submit(s);
-    int outstanding = submitters;
-    std::vector<int> done;
-    while (outstanding > 0) {
-      completions.Take(&done);
-      const Clock::time_point now = Clock::now();
-      for (int s : done) {
+    // Runs every submitter for `seconds`; returns the seconds until the last
+    // answer.
+    auto drive = [&](double seconds) {
+      const Clock::time_point start = Clock::now();
+      const Clock::time_point deadline =
+          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+      // One submitter is a caller that waits for each answer: Execute, which
+      // decides and writes on this thread while the pipeline is idle.
+      while (submitters == 1 && options.lone_execute && Clock::now() < deadline) {
+        const uint64_t n = next_n++;
+        ++commands;
+        const Clock::time_point sent_at = Clock::now();
+        service::CommandOutcome outcome =
+            (*service)->pipeline().Execute(RecordTranche(clusters[n % clusters.size()], n));
         latency_us.push_back(static_cast<uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(now - sent[s]).count()));
-        if (now < deadline) {
-          submit(s);
-        } else {
-          --outstanding;
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at)
+                .count()));
+        if (!outcome.result) completions.Push(0, false);
+      }
+      int outstanding = 0;
+      if (submitters > 1 || !options.lone_execute) {
+        for (int s = 0; s < submitters; ++s) submit(s);
+        outstanding = submitters;
+      }
+      std::vector<int> done;
+      while (outstanding > 0) {
+        completions.Take(&done);
+        const Clock::time_point now = Clock::now();
+        for (int s : done) {
+          latency_us.push_back(static_cast<uint32_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - sent[s]).count()));
+          if (now < deadline) {
+            submit(s);
+          } else {
+            --outstanding;
+          }
         }
       }
+      return Seconds(Clock::now() - start);
+    };
+    // Untimed warm-up, then slices that alternate the pipeline with the raw
+    // baseline re-writing that slice's bytes: on this VM a sync-write loop
+    // runs 10-25% faster once the disk has been busy for a while (and its
+    // speed drifts by minutes), which would otherwise favour whichever phase
+    // runs second.
+    if (options.warmup_seconds > 0) drive(options.warmup_seconds);
+    latency_us.clear();
+    commands = 0;
+    auto raw_db = OpenRaw(path + "-raw", false);
+    const eventstore::WriterStats before = (*store)->GetWriterStats();
+    for (int slice = 0; slice < options.slices; ++slice) {
+      const uint64_t slice_first = (*store)->GetHead().position + 1;
+      const eventstore::WriterStats slice_before = (*store)->GetWriterStats();
+      elapsed += drive(options.seconds / options.slices);
+      const eventstore::WriterStats slice_after = (*store)->GetWriterStats();
+      const uint64_t slice_groups = slice_after.groups_written - slice_before.groups_written;
+      const uint64_t slice_events = slice_after.events_written - slice_before.events_written;
+      const size_t group = std::max<size_t>(
+          1, static_cast<size_t>(static_cast<double>(slice_events) /
+                                     std::max<uint64_t>(slice_groups, 1) +
+                                 0.5));
+      RawSyncResult part = RawBatchedSyncInto(path, raw_db.get(), slice_first,
+                                              (*store)->GetHead().position, group);
+      raw.events += part.events;
+      raw.seconds += part.seconds;
+      raw_batches += part.batch_latency_us.size();
+      raw.batch_latency_us.insert(raw.batch_latency_us.end(), part.batch_latency_us.begin(),
+                                  part.batch_latency_us.end());
     }
-    elapsed = Seconds(Clock::now() - start);
-    after = (*store)->GetWriterStats();
+    const eventstore::WriterStats after = (*store)->GetWriterStats();
+    groups = after.groups_written - before.groups_written;
+    events = after.events_written - before.events_written;
     refused = completions.refused();
     (*service)->Stop();
     (*store)->Close();
   }
   TRANCHE_CHECK_MSG(refused == 0, "a benchmark command was refused");
-  const uint64_t groups = after.groups_written - before.groups_written;
-  const uint64_t events = after.events_written - before.events_written;
+  TRANCHE_CHECK_MSG(raw.events == events, "the raw baseline did not re-write every event");
+  raw.events_per_s = raw.events / raw.seconds;
   const double per_s = commands / elapsed;
   const double events_per_fsync = static_cast<double>(events) / std::max<uint64_t>(groups, 1);
   const double p50_ms = Percentile(&latency_us, 0.50) / 1000.0;
@@ -161,24 +222,24 @@ void RunSubmitters(const Options& options, int submitters) {
                          {"submitters", submitters},
                          {"commands", commands},
                          {"seconds", elapsed},
+                         {"slices", options.slices},
+                         {"path", submitters == 1 && options.lone_execute ? "execute" : "submit"},
                          {"commands_per_s", std::round(per_s)},
                          {"fsyncs", groups},
                          {"events_per_fsync", events_per_fsync},
                          {"latency_ms_p50", p50_ms},
                          {"latency_ms_p99", p99_ms}};
   std::printf("%s\n", line.dump().c_str());
-  std::fflush(stdout);
-
-  const size_t group = std::max<size_t>(1, static_cast<size_t>(events_per_fsync + 0.5));
-  RawSyncResult raw = RawBatchedSync(path, path + "-raw", first_position, group);
   const double raw_p99_ms = Percentile(&raw.batch_latency_us, 0.99) / 1000.0;
-  nlohmann::json raw_line = {{"kind", "commands"},
-                             {"system", "raw_rocksdb_batched_sync"},
-                             {"submitters", submitters},
-                             {"events", raw.events},
-                             {"events_per_batch", group},
-                             {"events_per_s", std::round(raw.events_per_s)},
-                             {"batch_latency_ms_p99", raw_p99_ms}};
+  nlohmann::json raw_line = {
+      {"kind", "commands"},
+      {"system", "raw_rocksdb_batched_sync"},
+      {"submitters", submitters},
+      {"events", raw.events},
+      {"seconds", raw.seconds},
+      {"events_per_batch", static_cast<double>(raw.events) / std::max<uint64_t>(raw_batches, 1)},
+      {"events_per_s", std::round(raw.events_per_s)},
+      {"batch_latency_ms_p99", raw_p99_ms}};
   std::printf("%s\n", raw_line.dump().c_str());
   std::fflush(stdout);
 
@@ -207,13 +268,16 @@ int Main(int argc, char** argv) {
     const std::string arg = argv[i];
     auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
     if (arg == "--seconds") options.seconds = std::stod(value());
+    else if (arg == "--warmup") options.warmup_seconds = std::stod(value());
+    else if (arg == "--slices") options.slices = std::max(1, std::stoi(value()));
     else if (arg == "--dir") options.dir = value();
     else if (arg == "--submitters") options.submitters = ParseList(value());
     else if (arg == "--seed") options.seed_file = value();
+    else if (arg == "--lone-submit") options.lone_execute = false;
     else {
       std::fprintf(stderr,
-                   "usage: command_bench [--seconds S] [--dir DIR] [--submitters 1,64,256] "
-                   "[--seed FILE]\n");
+                   "usage: command_bench [--seconds S] [--warmup S] [--slices N] [--dir DIR] "
+                   "[--submitters 1,64,256] [--seed FILE] [--lone-submit]\n");
       return 2;
     }
   }

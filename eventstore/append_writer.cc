@@ -37,27 +37,38 @@ AppendWriter::AppendWriter(Database* database, const EventReader* reader, Subscr
 
 AppendWriter::~AppendWriter() { Stop(); }
 
-void AppendWriter::Submit(AppendRequest request, EventStore::AppendCallback done) {
+bool AppendWriter::Prepare(AppendRequest& request, EventStore::AppendCallback& done,
+                           std::string* digest, size_t* bytes) {
   TRANCHE_CHECK(done != nullptr);
-  size_t bytes = 0;
-  AppendError error = AppendValidator::Validate(request, &bytes);
+  AppendError error = AppendValidator::Validate(request, bytes);
   if (!error.status.ok()) {
     done(AppendOutcome(std::move(error)));
-    return;
+    return false;
   }
   // Digesting on the submitting thread keeps the work off the writer.
   thread_local Sha256 sha;
-  std::string digest = AppendValidator::ContentDigest(request, &sha);
+  *digest = AppendValidator::ContentDigest(request, &sha);
+  return true;
+}
+
+Status AppendWriter::RefusalLocked(size_t bytes) const {
+  if (stopping_) return Status::Unavailable("store_closed", "the event store is closed");
+  if (!sticky_error_.ok()) return sticky_error_;
+  if (queue_.size() >= kAppendQueueRequestsMax || queue_bytes_ + bytes > kAppendQueueBytesMax) {
+    return Status::ResourceExhausted("append_queue_full", "too many appends waiting");
+  }
+  return Status::Ok();
+}
+
+void AppendWriter::Submit(AppendRequest request, EventStore::AppendCallback done) {
+  std::string digest;
+  size_t bytes = 0;
+  if (!Prepare(request, done, &digest, &bytes)) return;
+  AppendError error;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) {
-      error.status = Status::Unavailable("store_closed", "the event store is closed");
-    } else if (!sticky_error_.ok()) {
-      error.status = sticky_error_;
-    } else if (queue_.size() >= kAppendQueueRequestsMax ||
-               queue_bytes_ + bytes > kAppendQueueBytesMax) {
-      error.status = Status::ResourceExhausted("append_queue_full", "too many appends waiting");
-    } else {
+    error.status = RefusalLocked(bytes);
+    if (error.status.ok()) {
       queue_bytes_ += bytes;
       queue_.push_back(Pending{std::move(request), std::move(done), std::move(digest), bytes});
       queued_.notify_one();
@@ -65,6 +76,37 @@ void AppendWriter::Submit(AppendRequest request, EventStore::AppendCallback done
     }
   }
   done(AppendOutcome(std::move(error)));
+}
+
+void AppendWriter::SubmitOrWrite(AppendRequest request, EventStore::AppendCallback done,
+                                 const std::function<void()>& release) {
+  std::string digest;
+  size_t bytes = 0;
+  if (!Prepare(request, done, &digest, &bytes)) return release();
+  AppendError error;
+  bool write_here = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error.status = RefusalLocked(bytes);
+    if (error.status.ok() && !writing_ && queue_.empty()) {
+      writing_ = true;  // Stop now waits for this thread too.
+      write_here = true;
+    } else if (error.status.ok()) {
+      queue_bytes_ += bytes;
+      queue_.push_back(Pending{std::move(request), std::move(done), std::move(digest), bytes});
+      queued_.notify_one();
+    }
+  }
+  release();
+  if (!error.status.ok()) return done(AppendOutcome(std::move(error)));
+  if (!write_here) return;
+  std::vector<Pending> group;
+  group.push_back(Pending{std::move(request), std::move(done), std::move(digest), bytes});
+  WriteGroup(&group);  // Runs `done` here unless earlier callbacks are still pending.
+  std::lock_guard<std::mutex> lock(mutex_);
+  writing_ = false;
+  // Whatever queued meanwhile, and a Stop that waits, are the writer thread's.
+  if (stopping_ || !queue_.empty()) queued_.notify_one();
 }
 
 Head AppendWriter::head() const {
@@ -94,7 +136,11 @@ void AppendWriter::Stop() {
 
 void AppendWriter::Run() {
   std::vector<Pending> group;
-  while (TakeGroup(&group)) WriteGroup(&group);
+  while (TakeGroup(&group)) {
+    WriteGroup(&group);
+    std::lock_guard<std::mutex> lock(mutex_);
+    writing_ = false;
+  }
   std::lock_guard<std::mutex> lock(completion_mutex_);
   writer_done_ = true;
   completion_changed_.notify_all();
@@ -151,8 +197,9 @@ void AppendWriter::RunCompletions() {
 bool AppendWriter::TakeGroup(std::vector<Pending>* group) {
   group->clear();
   std::unique_lock<std::mutex> lock(mutex_);
-  queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  queued_.wait(lock, [this] { return !writing_ && (stopping_ || !queue_.empty()); });
   if (queue_.empty()) return false;  // Stopping, and everything queued is done.
+  writing_ = true;
   size_t bytes = 0;
   while (!queue_.empty() && group->size() < kGroupAppendsMax &&
          (group->empty() || bytes + queue_.front().bytes <= kGroupBytesMax)) {

@@ -14,10 +14,18 @@
 // cost no time on the fsync path. With nothing waiting, the writer runs them
 // itself, sparing a lone caller a thread hand-off.
 //
-// Threads: Submit, head and sticky_error from any thread; callbacks run on
-// the writer or the completion thread, one at a time, in position order (a
-// refusal before queueing runs on the submitting thread). The Database, EventReader and SubscriptionHub must
-// outlive the writer; Stop before destroying them.
+// A caller that may block can go further (SubmitOrWrite): when the write
+// path is idle it writes its own append as a group of one on its own thread
+// and hears the result before returning, as LevelDB's leader writer does.
+// The write path (the state marked below, the batch, the hub's publishing,
+// the callbacks) belongs to whoever holds `writing_`: the writer thread or
+// one such caller at a time.
+//
+// Threads: Submit, SubmitOrWrite, head and sticky_error from any thread;
+// callbacks run one at a time, in position order, on the writer or the
+// completion thread, or on the caller that wrote (a refusal before queueing
+// runs on the submitting thread). The Database, EventReader and
+// SubscriptionHub must outlive the writer; Stop before destroying them.
 #pragma once
 
 #include <rocksdb/write_batch.h>
@@ -55,6 +63,13 @@ class AppendWriter {
   AppendWriter& operator=(const AppendWriter&) = delete;
 
   void Submit(AppendRequest request, EventStore::AppendCallback done);
+  // As Submit, but when no group is being written, nothing is queued and no
+  // callback is pending, the calling thread writes `request` itself (one
+  // fsync) and runs `done` before returning. Otherwise it queues, exactly as
+  // Submit. `release` runs once, before the write or the queueing, after
+  // which the writer stays alive until this call returns (Stop waits for it).
+  void SubmitOrWrite(AppendRequest request, EventStore::AppendCallback done,
+                     const std::function<void()>& release);
   // The last durable position and hash.
   Head head() const;
   Status sticky_error() const;
@@ -86,6 +101,11 @@ class AppendWriter {
     bool keep_records = false;
   };
 
+  // Validates and digests; false after `done` heard the refusal.
+  bool Prepare(AppendRequest& request, EventStore::AppendCallback& done, std::string* digest,
+               size_t* bytes);
+  // A refusal for a new append, or ok. Under mutex_.
+  Status RefusalLocked(size_t bytes) const;
   void Run();
   bool TakeGroup(std::vector<Pending>* group);
   void WriteGroup(std::vector<Pending>* group);
@@ -105,7 +125,8 @@ class AppendWriter {
   SubscriptionHub* const hub_;
   const std::function<void(const GroupWritten&)> on_group_written_;
 
-  // Writer-thread only.
+  // Whoever holds writing_ only (the writer thread or a caller writing its
+  // own append).
   Sha256 sha_;
   rocksdb::WriteBatch batch_;
   std::string record_;
@@ -118,6 +139,7 @@ class AppendWriter {
   std::deque<Pending> queue_;
   size_t queue_bytes_ = 0;
   bool stopping_ = false;
+  bool writing_ = false;  // Someone holds the write path.
   Status sticky_error_;
   Head head_;
   WriterStats stats_;

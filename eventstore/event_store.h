@@ -228,7 +228,16 @@ class EventStore {
   // kAlreadyExists "command_id_reused", kIOError (the sticky writer error),
   // kUnavailable "store_closed", kFailedPrecondition "store_read_only".
   virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
-  // Blocking convenience over AppendAsync.
+  // As AppendAsync, for a caller that may block on I/O: when the writer is
+  // idle (no group being written, none queued), the calling thread writes
+  // this append itself, one WriteBatch with sync = true, and `done` runs on
+  // it before AppendWriteIfIdle returns (unless earlier groups' callbacks are
+  // still running: then `done` follows them on the store's thread). A lone
+  // caller so skips two thread hand-offs per fsync (LevelDB's leader writer).
+  // When the writer is busy the append queues as with AppendAsync and joins
+  // the next group. Never from a thread that must not wait for an fsync.
+  virtual void AppendWriteIfIdle(AppendRequest request, AppendCallback done) = 0;
+  // Blocking: AppendWriteIfIdle, then waits for the outcome.
   virtual AppendOutcome Append(AppendRequest request) = 0;
 
   virtual Head GetHead() const = 0;

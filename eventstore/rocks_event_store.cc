@@ -105,10 +105,24 @@ void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
   writer_->Submit(std::move(request), std::move(done));
 }
 
+void RocksEventStore::AppendWriteIfIdle(AppendRequest request, AppendCallback done) {
+  TRANCHE_CHECK(done != nullptr);
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
+  if (closed_) return done(AppendOutcome(AppendError{Closed(), "", kNoVersion}));
+  if (!writer_) {
+    return done(AppendOutcome(
+        AppendError{Status::FailedPrecondition("store_read_only", "the store was opened read-only"),
+                    "", kNoVersion}));
+  }
+  // The lifecycle lock is let go before the write and its callbacks (which
+  // may read the store): from there on Close waits in the writer's Stop.
+  writer_->SubmitOrWrite(std::move(request), std::move(done), [&lock] { lock.unlock(); });
+}
+
 AppendOutcome RocksEventStore::Append(AppendRequest request) {
   std::promise<AppendOutcome> promise;
   std::future<AppendOutcome> future = promise.get_future();
-  AppendAsync(std::move(request),
+  AppendWriteIfIdle(std::move(request),
               [&promise](AppendOutcome outcome) { promise.set_value(std::move(outcome)); });
   return future.get();
 }

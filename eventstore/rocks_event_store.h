@@ -32,6 +32,7 @@ class RocksEventStore final : public EventStore {
   ~RocksEventStore() override;
 
   void AppendAsync(AppendRequest request, AppendCallback done) override;
+  void AppendWriteIfIdle(AppendRequest request, AppendCallback done) override;
   AppendOutcome Append(AppendRequest request) override;
   Head GetHead() const override;
   Status ReadAll(uint64_t from, const ReadFilter& filter, size_t limit,

@@ -60,6 +60,10 @@ std::string OutcomeLabel(const CommandOutcome& outcome) {
   return "error";
 }
 
+// The pipeline whose Process is inside a store append call on this thread:
+// a callback that runs there learns it was not deferred.
+thread_local const CommandPipeline* t_appending = nullptr;
+
 }  // namespace
 
 CommandPipeline::CommandPipeline(eventstore::EventStore& store, core::State state,
@@ -75,19 +79,23 @@ CommandPipeline::CommandPipeline(eventstore::EventStore& store, core::State stat
 
 CommandPipeline::~CommandPipeline() { Stop(); }
 
+Status CommandPipeline::RefusalLocked() const {
+  if (!failure_.ok()) return Refusal(failure_);
+  if (stopping_) return Status::Unavailable("pipeline_stopping", "the server is shutting down");
+  if (queue_.size() >= kCommandQueueCommandsMax) {
+    return Status::Unavailable("command_queue_full",
+                               "too many commands waiting; retry with the same command_id");
+  }
+  return Status::Ok();
+}
+
 void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done) {
   Queued item{std::move(command), std::move(done), SteadyMicros()};
   Status refusal;
   {
     std::lock_guard lock(mutex_);
-    if (!failure_.ok()) {
-      refusal = Refusal(failure_);
-    } else if (stopping_) {
-      refusal = Status::Unavailable("pipeline_stopping", "the server is shutting down");
-    } else if (queue_.size() >= kCommandQueueCommandsMax) {
-      refusal = Status::Unavailable("command_queue_full",
-                                    "too many commands waiting; retry with the same command_id");
-    } else {
+    refusal = RefusalLocked();
+    if (refusal.ok()) {
       queue_.push_back(std::move(item));
       queue_changed_.notify_one();
       return;
@@ -96,22 +104,69 @@ void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done
   Finish(item, ErrorOutcome(std::move(refusal)));
 }
 
+CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
+  // Filled by whichever thread finishes the command; `done` is set last.
+  struct Answer {
+    std::mutex mutex;
+    std::condition_variable ready;
+    bool done = false;
+    CommandOutcome outcome;
+  };
+  auto answer = std::make_shared<Answer>();
+  Queued item{std::move(command),
+              [answer](CommandOutcome outcome) {
+                std::lock_guard lock(answer->mutex);
+                answer->outcome = std::move(outcome);
+                answer->done = true;
+                answer->ready.notify_one();
+              },
+              SteadyMicros()};
+  Status refusal;
+  bool decide_here = false;
+  {
+    std::lock_guard lock(mutex_);
+    refusal = RefusalLocked();
+    if (refusal.ok() && !deciding_ && queue_.empty()) {
+      deciding_ = true;  // The decider thread waits for this call.
+      decide_here = true;
+    } else if (refusal.ok()) {
+      queue_.push_back(std::move(item));
+      queue_changed_.notify_one();
+    }
+  }
+  if (!refusal.ok()) {
+    Finish(item, ErrorOutcome(std::move(refusal)));
+  } else if (decide_here) {
+    Process(std::move(item), /*write_if_idle=*/true);
+    std::lock_guard lock(mutex_);
+    deciding_ = false;
+    if (stopping_ || !queue_.empty()) queue_changed_.notify_one();
+  }
+  std::unique_lock lock(answer->mutex);
+  answer->ready.wait(lock, [&answer] { return answer->done; });
+  return std::move(answer->outcome);
+}
+
 void CommandPipeline::DeciderLoop() {
   std::deque<Queued> batch;  // Everything queued, taken under one lock.
+  bool held = false;         // This thread holds deciding_.
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      queue_changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (held) deciding_ = false;
+      queue_changed_.wait(lock,
+                          [this] { return !deciding_ && (!queue_.empty() || stopping_); });
       if (queue_.empty()) return;  // Stopping, and everything queued was decided.
+      deciding_ = held = true;
       batch.swap(queue_);
     }
-    for (Queued& item : batch) Process(std::move(item));
+    for (Queued& item : batch) Process(std::move(item), /*write_if_idle=*/false);
     batch.clear();
   }
 }
 
-// The write path. Runs on the decider thread only.
-void CommandPipeline::Process(Queued item) {
+// The write path. Runs on the thread holding deciding_ only.
+void CommandPipeline::Process(Queued item, bool write_if_idle) {
   {
     std::unique_lock lock(mutex_);
     if (!failure_.ok()) {
@@ -179,12 +234,18 @@ void CommandPipeline::Process(Queued item) {
     in_flight_[command_id].waiters.push_back(std::move(item));
   }
   append_refused_ = false;
-  store_.AppendAsync(std::move(request),
-                     [this, command_id, records = std::move(records),
-                      events = std::move(events)](eventstore::AppendOutcome outcome) mutable {
-                       OnDurable(command_id, std::move(records), std::move(events), outcome);
-                     });
-  if (append_refused_) return;  // Refused before queueing: nothing to evolve.
+  auto on_durable = [this, command_id, records = std::move(records),
+                     events = std::move(events)](eventstore::AppendOutcome outcome) mutable {
+    OnDurable(command_id, std::move(records), std::move(events), outcome);
+  };
+  t_appending = this;
+  if (write_if_idle) {
+    store_.AppendWriteIfIdle(std::move(request), std::move(on_durable));
+  } else {
+    store_.AppendAsync(std::move(request), std::move(on_durable));
+  }
+  t_appending = nullptr;
+  if (append_refused_) return;  // Refused, or failed on this thread: nothing to evolve.
 
   // 4. Evolve, so the next command is decided against these events too.
   for (const core::DomainEvent& domain_event : decided) core::Evolve(state_, domain_event);
@@ -241,7 +302,9 @@ void CommandPipeline::OnDurable(const std::string& command_id,
                                 std::vector<eventstore::RecordedEvent> records,
                                 std::vector<core::Event> events,
                                 const eventstore::AppendOutcome& outcome) {
-  const bool refused_before_queueing = std::this_thread::get_id() == decider_.get_id();
+  // Called from inside Process's append call: refused before queueing, or
+  // written on this very thread.
+  const bool on_appending_thread = t_appending == this;
   InFlight in_flight;
   {
     std::lock_guard lock(mutex_);
@@ -255,8 +318,10 @@ void CommandPipeline::OnDurable(const std::string& command_id,
   }
   if (!outcome.ok()) {
     Status status = outcome.status();
-    if (refused_before_queueing) {
-      append_refused_ = true;  // A limit or a full queue: nothing written.
+    if (on_appending_thread) {
+      // A limit or a full queue (nothing written), or this thread's own
+      // write failed: either way the write model must not evolve.
+      append_refused_ = true;
       if (status.code() == StatusCode::kIOError) Fail(status);
     } else {
       // Once queued, only the disk can fail an append: a conflict would mean

@@ -19,10 +19,18 @@
 // nothing decided after the failure is acknowledged either) and health()
 // says why; restart rebuilds everything from the log.
 //
-// Threads: Submit, health and Stop may be called from any thread. Callbacks
-// run on the decider thread (rejections, duplicates) or a store thread
-// (durable results, failures) and must not block. The store must outlive the
-// pipeline.
+// A caller that may block can use Execute instead: when the decider is idle
+// and nothing is queued it runs steps 1–6 itself, on its own thread, and the
+// store writes its events there too when its writer is idle
+// (EventStore::AppendWriteIfIdle). A lone in-process submitter so pays one
+// fsync and no thread hand-off per command; under load Execute queues like
+// Submit and waits, and its command joins the next commit group.
+//
+// Threads: Submit, Execute, health and Stop may be called from any thread
+// (Execute not from a callback, nor from a thread that must not wait for an
+// fsync, such as the HTTP server's). Callbacks run on the decider thread
+// (rejections, duplicates), a store thread (durable results, failures) or the
+// thread in Execute, and must not block. The store must outlive the pipeline.
 #pragma once
 
 #include <condition_variable>
@@ -97,6 +105,9 @@ class CommandPipeline {
   // Queues `command` (actor set by the caller; recorded_at is stamped here).
   void Submit(core::CommandEnvelope command, CommandCallback done);
 
+  // Decides and appends `command` and waits until it is durable (or refused).
+  CommandOutcome Execute(core::CommandEnvelope command);
+
   // Stops taking commands, decides those already queued, and waits until
   // every append handed to the store has completed and its caller heard.
   void Stop();
@@ -118,8 +129,11 @@ class CommandPipeline {
     std::vector<Queued> waiters;  // The original caller and identical retries.
   };
 
+  // A refusal for a new command, or ok. Under mutex_.
+  Status RefusalLocked() const;
   void DeciderLoop();
-  void Process(Queued item);
+  // Steps 1–4. `write_if_idle`: the store may write on this thread.
+  void Process(Queued item, bool write_if_idle);
   // True when the command id was seen before and `item` has been answered.
   bool AnswerKnownCommand(Queued& item, const std::string& digest);
   void OnDurable(const std::string& command_id, std::vector<eventstore::RecordedEvent> records,
@@ -131,7 +145,7 @@ class CommandPipeline {
   CommitListener on_commit_;
   CommandObserver observer_;
 
-  // Decider thread only.
+  // Whoever holds deciding_ only: the decider thread, or a caller in Execute.
   core::State state_;
   int64_t last_recorded_at_us_ = 0;
   bool append_refused_ = false;  // Set by OnDurable when the store refused synchronously.
@@ -145,6 +159,7 @@ class CommandPipeline {
   // answered its waiters; Stop() waits for none (guarded by mutex_).
   size_t answering_ = 0;
   bool stopping_ = false;                          // Guarded by mutex_.
+  bool deciding_ = false;                          // Guarded by mutex_: someone decides.
   Status failure_;                                 // Guarded by mutex_; sticky.
   std::thread decider_;
 };

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <mutex>
 #include <random>
 #include <set>
@@ -101,6 +103,127 @@ TEST(EventStoreConcurrency, AsyncAppendsFromManyThreadsAllLandOnceInOneGapFreeLo
   EXPECT_EQ(*positions.begin(), 1u);
   EXPECT_EQ(*positions.rbegin(), static_cast<uint64_t>(kThreads * kPerThread));
   auto reopened = OpenOrDie(dir.path());
+  EXPECT_TRUE(reopened->Verify().ok);
+}
+
+// An idle writer lets the caller write: its callback has run, on the calling
+// thread, by the time AppendWriteIfIdle returns, in a group of its own.
+TEST(EventStoreLeaderWrite, AnIdleStoreWritesOnTheCallingThreadBeforeReturning) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  for (int i = 0; i < 3; ++i) {
+    const WriterStats before = store->GetWriterStats();
+    bool called = false;
+    std::thread::id ran_on;
+    store->AppendWriteIfIdle(OneEvent("c" + std::to_string(i), "s", ExpectedVersion::Any()),
+                             [&](AppendOutcome outcome) {
+                               ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+                               EXPECT_EQ(outcome.result().first_position,
+                                         static_cast<uint64_t>(i) + 1);
+                               called = true;
+                               ran_on = std::this_thread::get_id();
+                             });
+    EXPECT_TRUE(called);
+    EXPECT_EQ(ran_on, std::this_thread::get_id());
+    EXPECT_EQ(store->GetHead().position, static_cast<uint64_t>(i) + 1);
+    EXPECT_EQ(store->GetWriterStats().groups_written, before.groups_written + 1);
+  }
+  // Refusals still answer on the calling thread and write nothing.
+  AppendOutcome conflict = store->Append(OneEvent("c9", "s", ExpectedVersion::NoStream()));
+  EXPECT_EQ(conflict.status().reason(), "wrong_expected_version");
+  EXPECT_EQ(store->GetHead().position, 3u);
+  store->Close();
+  bool closed = false;
+  store->AppendWriteIfIdle(OneEvent("late", "s", ExpectedVersion::Any()),
+                           [&](AppendOutcome outcome) {
+                             EXPECT_EQ(outcome.status().reason(), "store_closed");
+                             closed = true;
+                           });
+  EXPECT_TRUE(closed);
+}
+
+// Callers that write for themselves, beside queued appends: every append
+// lands once, positions have no gap, and callbacks run one at a time in
+// position order whichever thread runs them.
+TEST(EventStoreLeaderWrite, CallersWritingBesideTheWriterKeepCallbacksInPositionOrder) {
+  constexpr int kLeaders = 4;
+  constexpr int kQueuers = 2;
+  constexpr int kPerThread = 150;
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  std::mutex mutex;
+  std::vector<uint64_t> told;  // First positions in the order callbacks ran.
+  std::atomic<int> inside{0};
+  std::atomic<bool> overlapped{false};
+  auto record = [&](AppendOutcome outcome) {
+    if (inside.fetch_add(1) != 0) overlapped = true;
+    EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      told.push_back(outcome.result().first_position);
+    }
+    inside.fetch_sub(1);
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kLeaders + kQueuers; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        AppendRequest request =
+            OneEvent("t" + std::to_string(t) + "-" + std::to_string(i), "s-" + std::to_string(t),
+                     ExpectedVersion::Any());
+        if (t < kLeaders) {
+          std::promise<void> heard;
+          store->AppendWriteIfIdle(std::move(request), [&](AppendOutcome outcome) {
+            record(std::move(outcome));
+            heard.set_value();
+          });
+          heard.get_future().wait();
+        } else {
+          store->AppendAsync(std::move(request), record);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  store->Close();
+  EXPECT_FALSE(overlapped.load());
+  constexpr uint64_t kTotal = (kLeaders + kQueuers) * kPerThread;
+  ASSERT_EQ(told.size(), kTotal);
+  for (uint64_t i = 0; i < kTotal; ++i) ASSERT_EQ(told[i], i + 1) << "callback " << i;
+  auto reopened = OpenOrDie(dir.path());
+  EXPECT_EQ(reopened->GetHead().position, kTotal);
+  EXPECT_TRUE(reopened->Verify().ok);
+}
+
+// Close while callers are writing for themselves: each hears ok or
+// store_closed, and everything heard ok is in the log after a reopen.
+TEST(EventStoreLeaderWrite, CloseWaitsForACallerWritingAndRefusesTheRest) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  std::atomic<uint64_t> acknowledged{0};
+  std::atomic<uint64_t> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0;; ++i) {  // Until the store is closed.
+        AppendOutcome outcome = store->Append(
+            OneEvent("t" + std::to_string(t) + "-" + std::to_string(i), "s", ExpectedVersion::Any()));
+        if (outcome.ok()) {
+          ++acknowledged;
+        } else {
+          EXPECT_EQ(outcome.status().reason(), "store_closed") << outcome.status().ToString();
+          ++refused;
+          return;
+        }
+      }
+    });
+  }
+  while (acknowledged < 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  store->Close();
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(refused.load(), 3u);
+  auto reopened = OpenOrDie(dir.path());
+  EXPECT_EQ(reopened->GetHead().position, acknowledged.load());
   EXPECT_TRUE(reopened->Verify().ok);
 }
 

@@ -73,6 +73,21 @@ class ServiceFixture : public ::testing::Test {
     return answer;
   }
 
+  // Parses `body` as command `name` and runs it through the blocking
+  // CommandPipeline::Execute on this thread.
+  CommandOutcome Execute(const std::string& name, const nlohmann::json& body,
+                         const std::string& actor = "tester") {
+    auto parsed = core::ParseCommand(name, body);
+    if (auto* rejection = std::get_if<core::Rejection>(&parsed)) {
+      CommandOutcome outcome;
+      outcome.rejection = *rejection;
+      return outcome;
+    }
+    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
+    envelope.actor = actor;
+    return service_->pipeline().Execute(std::move(envelope));
+  }
+
   // Runs a command to completion.
   CommandOutcome Run(const std::string& name, const nlohmann::json& body,
                      const std::string& actor = "tester") {
