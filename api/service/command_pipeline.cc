@@ -104,23 +104,7 @@ void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done
   Finish(item, ErrorOutcome(std::move(refusal)));
 }
 
-CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
-  // Filled by whichever thread finishes the command; `done` is set last.
-  struct Answer {
-    std::mutex mutex;
-    std::condition_variable ready;
-    bool done = false;
-    CommandOutcome outcome;
-  };
-  auto answer = std::make_shared<Answer>();
-  Queued item{std::move(command),
-              [answer](CommandOutcome outcome) {
-                std::lock_guard lock(answer->mutex);
-                answer->outcome = std::move(outcome);
-                answer->done = true;
-                answer->ready.notify_one();
-              },
-              SteadyMicros()};
+void CommandPipeline::DecideHereOrQueue(Queued item) {
   Status refusal;
   bool decide_here = false;
   {
@@ -142,6 +126,25 @@ CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
     deciding_ = false;
     if (stopping_ || !queue_.empty()) queue_changed_.notify_one();
   }
+}
+
+CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
+  // Filled by whichever thread finishes the command; `done` is set last.
+  struct Answer {
+    std::mutex mutex;
+    std::condition_variable ready;
+    bool done = false;
+    CommandOutcome outcome;
+  };
+  auto answer = std::make_shared<Answer>();
+  DecideHereOrQueue(Queued{std::move(command),
+                           [answer](CommandOutcome outcome) {
+                             std::lock_guard lock(answer->mutex);
+                             answer->outcome = std::move(outcome);
+                             answer->done = true;
+                             answer->ready.notify_one();
+                           },
+                           SteadyMicros()});
   std::unique_lock lock(answer->mutex);
   answer->ready.wait(lock, [&answer] { return answer->done; });
   return std::move(answer->outcome);

@@ -131,6 +131,9 @@ class CommandPipeline {
 
   // A refusal for a new command, or ok. Under mutex_.
   Status RefusalLocked() const;
+  // Decides `item` on this thread when nobody decides and nothing is queued
+  // (the store may then write it here too), else queues it.
+  void DecideHereOrQueue(Queued item);
   void DeciderLoop();
   // Steps 1–4. `write_if_idle`: the store may write on this thread.
   void Process(Queued item, bool write_if_idle);
