@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/service/content_digest.h"
 #include "tests/eventstore/fault_file_system.h"
 #include "tests/service/service_fixture.h"
 
@@ -418,6 +419,39 @@ TEST_F(ServiceFixture, ExecuteWhoseOwnWriteFailsAcknowledgesNothing) {
   EXPECT_FALSE(service_->pipeline().health().ok());
   Reopen();
   EXPECT_EQ(Head(), head);
+}
+
+}  // namespace
+}  // namespace tranche::service
+
+namespace tranche::service {
+namespace {
+
+// The content digest is stored with every command and compared on every
+// retry, across restarts and upgrades: its canonical form and its bytes must
+// not change. The expected digest is SHA-256 of the literal (Python hashlib).
+TEST(CommandContentDigest, IsSha256OfTheCanonicalBodyAndNeverChanges) {
+  auto parsed = core::ParseCommand("record-tranche", {{"command_id", "c-1"},
+                                                      {"cluster_id", "wessex"},
+                                                      {"financial_year", "2009/10"},
+                                                      {"amount_pence", 12345},
+                                                      {"paid_on", "2010-02-15"},
+                                                      {"payment_reference", "DH-1"}});
+  ASSERT_TRUE(std::holds_alternative<core::CommandEnvelope>(parsed));
+  const auto& command = std::get<core::CommandEnvelope>(parsed);
+  EXPECT_EQ(core::CommandBodyToJson(command).dump(),
+            R"({"amount_pence":12345,"cluster_id":"wessex","command_id":"c-1",)"
+            R"("financial_year":"2009/10","paid_on":"2010-02-15","payment_reference":"DH-1"})");
+  std::string hex;
+  for (int repeat = 0; repeat < 2; ++repeat) {  // The thread's context is reused.
+    hex.clear();
+    for (unsigned char byte : CommandContentDigest(command)) {
+      static const char kDigits[] = "0123456789abcdef";
+      hex += kDigits[byte >> 4];
+      hex += kDigits[byte & 15];
+    }
+    EXPECT_EQ(hex, "5fce278ebff0359fac7bce2b84a77b69a092b9e2c4ae525af691d57b4dd460dc");
+  }
 }
 
 }  // namespace
