@@ -93,27 +93,29 @@ void RocksEventStore::Close() {
   closed_ = true;
 }
 
-void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
+bool RocksEventStore::RefusedAppend(const AppendCallback& done) const {
   TRANCHE_CHECK(done != nullptr);
-  std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
-  if (closed_) return done(AppendOutcome(AppendError{Closed(), "", kNoVersion}));
-  if (!writer_) {
-    return done(AppendOutcome(
-        AppendError{Status::FailedPrecondition("store_read_only", "the store was opened read-only"),
-                    "", kNoVersion}));
+  Status refusal;
+  if (closed_) {
+    refusal = Closed();
+  } else if (!writer_) {
+    refusal = Status::FailedPrecondition("store_read_only", "the store was opened read-only");
+  } else {
+    return false;
   }
+  done(AppendOutcome(AppendError{std::move(refusal), "", kNoVersion}));
+  return true;
+}
+
+void RocksEventStore::AppendAsync(AppendRequest request, AppendCallback done) {
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
+  if (RefusedAppend(done)) return;
   writer_->Submit(std::move(request), std::move(done));
 }
 
 void RocksEventStore::AppendWriteIfIdle(AppendRequest request, AppendCallback done) {
-  TRANCHE_CHECK(done != nullptr);
   std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
-  if (closed_) return done(AppendOutcome(AppendError{Closed(), "", kNoVersion}));
-  if (!writer_) {
-    return done(AppendOutcome(
-        AppendError{Status::FailedPrecondition("store_read_only", "the store was opened read-only"),
-                    "", kNoVersion}));
-  }
+  if (RefusedAppend(done)) return;
   // The lifecycle lock is let go before the write and its callbacks (which
   // may read the store): from there on Close waits in the writer's Stop.
   writer_->SubmitOrWrite(std::move(request), std::move(done), [&lock] { lock.unlock(); });

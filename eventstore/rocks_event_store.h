@@ -58,6 +58,9 @@ class RocksEventStore final : public EventStore {
 
  private:
   RocksEventStore(std::unique_ptr<Database> database, Head head, const Options& options);
+  // Under lifecycle_mutex_: when this store takes no appends (closed or
+  // read-only), tells `done` why and returns true.
+  bool RefusedAppend(const AppendCallback& done) const;
   // Checks the format marker and that the stored head is the log's last
   // record; writes the marker into a new store.
   static Status CheckFormat(Database* database);

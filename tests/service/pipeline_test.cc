@@ -216,10 +216,7 @@ TEST_F(ServiceFixture, RejectedCommandAppendsNothing) {
 TEST_F(ServiceFixture, StoreWriteFailureStopsThePipelineAndAcknowledgesNothingUnwritten) {
   SetUpSmallProgramme();
   const uint64_t head = Head();
-  auto disk = std::make_shared<eventstore::testing::FaultFileSystem>();
-  eventstore::Options options;
-  options.file_system = disk;
-  Reopen(options);
+  auto disk = ReopenOnFaultyDisk();
   disk->SetDiskFull(true);
   CommandOutcome failed = Run("add-member", Member("m1", "Alpha Trust"));
   EXPECT_FALSE(failed.result.has_value());
@@ -405,10 +402,7 @@ TEST_F(ServiceFixture, ExecuteFromManyThreadsBesideSubmitWritesEveryCommandOnce)
 TEST_F(ServiceFixture, ExecuteWhoseOwnWriteFailsAcknowledgesNothing) {
   SetUpSmallProgramme();
   const uint64_t head = Head();
-  auto disk = std::make_shared<eventstore::testing::FaultFileSystem>();
-  eventstore::Options options;
-  options.file_system = disk;
-  Reopen(options);
+  auto disk = ReopenOnFaultyDisk();
   disk->SetDiskFull(true);
   CommandOutcome failed = Execute("add-member", Member("m1", "Alpha Trust"));
   EXPECT_FALSE(failed.result.has_value());

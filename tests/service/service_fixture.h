@@ -14,6 +14,7 @@
 #include "api/service/service.h"
 #include "core/json/json_codec.h"
 #include "eventstore/event_store.h"
+#include "tests/eventstore/fault_file_system.h"
 
 namespace tranche::service {
 
@@ -47,6 +48,14 @@ class ServiceFixture : public ::testing::Test {
   void Reopen(eventstore::Options options = {}) {
     Close();
     Open(options);
+  }
+  // Reopens on a disk whose faults the test switches on.
+  std::shared_ptr<eventstore::testing::FaultFileSystem> ReopenOnFaultyDisk() {
+    auto disk = std::make_shared<eventstore::testing::FaultFileSystem>();
+    eventstore::Options options;
+    options.file_system = disk;
+    Reopen(options);
+    return disk;
   }
 
   // Parses `body` as command `name` and queues it as `actor` on `service`
