@@ -21,3 +21,9 @@ namespace tranche::internal {
     if (!(condition)) [[unlikely]]                                               \
       ::tranche::internal::CheckFailed(__FILE__, __LINE__, #condition, message); \
   } while (false)
+
+// For the end of a switch that covers every enumerator: unlike
+// TRANCHE_CHECK(false), the compiler sees that control never goes on, at
+// every optimisation level.
+#define TRANCHE_UNREACHABLE(message) \
+  ::tranche::internal::CheckFailed(__FILE__, __LINE__, "unreachable", message)

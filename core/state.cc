@@ -49,7 +49,7 @@ std::string_view BidStatusName(BidStatus status) {
     case BidStatus::kAwarded: return "awarded";
     case BidStatus::kRejected: return "rejected";
   }
-  TRANCHE_CHECK_MSG(false, "unknown BidStatus");
+  TRANCHE_UNREACHABLE("unknown BidStatus");
 }
 
 std::optional<BidStatus> ParseBidStatus(std::string_view name) {
