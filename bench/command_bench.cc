@@ -122,6 +122,7 @@ void RunSubmitters(const Options& options, int submitters) {
     }
     Completions completions;
     uint64_t next_n = 0;  // Numbers command ids and payment references.
+    int64_t lone_refused = 0;  // Refusals Execute answered.
     std::vector<Clock::time_point> sent(submitters);
     auto submit = [&](int s) {
       const uint64_t n = next_n++;
@@ -150,7 +151,7 @@ void RunSubmitters(const Options& options, int submitters) {
         latency_us.push_back(static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at)
                 .count()));
-        if (!outcome.result) completions.Push(0, false);
+        if (!outcome.result) ++lone_refused;
       }
       int outstanding = 0;
       if (submitters > 1 || !options.lone_execute) {
@@ -205,7 +206,7 @@ void RunSubmitters(const Options& options, int submitters) {
     const eventstore::WriterStats after = (*store)->GetWriterStats();
     groups = after.groups_written - before.groups_written;
     events = after.events_written - before.events_written;
-    refused = completions.refused();
+    refused = completions.refused() + lone_refused;
     (*service)->Stop();
     (*store)->Close();
   }

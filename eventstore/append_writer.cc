@@ -61,25 +61,16 @@ Status AppendWriter::RefusalLocked(size_t bytes) const {
 }
 
 void AppendWriter::Submit(AppendRequest request, EventStore::AppendCallback done) {
-  std::string digest;
-  size_t bytes = 0;
-  if (!Prepare(request, done, &digest, &bytes)) return;
-  AppendError error;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    error.status = RefusalLocked(bytes);
-    if (error.status.ok()) {
-      queue_bytes_ += bytes;
-      queue_.push_back(Pending{std::move(request), std::move(done), std::move(digest), bytes});
-      queued_.notify_one();
-      return;
-    }
-  }
-  done(AppendOutcome(std::move(error)));
+  Admit(std::move(request), std::move(done), /*may_write_here=*/false, [] {});
 }
 
 void AppendWriter::SubmitOrWrite(AppendRequest request, EventStore::AppendCallback done,
                                  const std::function<void()>& release) {
+  Admit(std::move(request), std::move(done), /*may_write_here=*/true, release);
+}
+
+void AppendWriter::Admit(AppendRequest request, EventStore::AppendCallback done,
+                         bool may_write_here, const std::function<void()>& release) {
   std::string digest;
   size_t bytes = 0;
   if (!Prepare(request, done, &digest, &bytes)) return release();
@@ -88,7 +79,7 @@ void AppendWriter::SubmitOrWrite(AppendRequest request, EventStore::AppendCallba
   {
     std::lock_guard<std::mutex> lock(mutex_);
     error.status = RefusalLocked(bytes);
-    if (error.status.ok() && !writing_ && queue_.empty()) {
+    if (error.status.ok() && may_write_here && !writing_ && queue_.empty()) {
       writing_ = true;  // Stop now waits for this thread too.
       write_here = true;
     } else if (error.status.ok()) {

@@ -101,6 +101,10 @@ class AppendWriter {
     bool keep_records = false;
   };
 
+  // Submit and SubmitOrWrite: queues, or (`may_write_here`, the write path
+  // idle) writes on this thread; `release` runs before either.
+  void Admit(AppendRequest request, EventStore::AppendCallback done, bool may_write_here,
+             const std::function<void()>& release);
   // Validates and digests; false after `done` heard the refusal.
   bool Prepare(AppendRequest& request, EventStore::AppendCallback& done, std::string* digest,
                size_t* bytes);

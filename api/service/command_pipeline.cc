@@ -2,6 +2,7 @@
 #include "api/service/command_pipeline.h"
 
 #include <chrono>
+#include <future>
 #include <utility>
 
 #include "api/service/content_digest.h"
@@ -90,27 +91,26 @@ Status CommandPipeline::RefusalLocked() const {
 }
 
 void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done) {
-  Queued item{std::move(command), std::move(done), SteadyMicros()};
-  Status refusal;
-  {
-    std::lock_guard lock(mutex_);
-    refusal = RefusalLocked();
-    if (refusal.ok()) {
-      queue_.push_back(std::move(item));
-      queue_changed_.notify_one();
-      return;
-    }
-  }
-  Finish(item, ErrorOutcome(std::move(refusal)));
+  Admit(Queued{std::move(command), std::move(done), SteadyMicros()}, /*may_decide_here=*/false);
 }
 
-void CommandPipeline::DecideHereOrQueue(Queued item) {
+CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
+  auto answer = std::make_shared<std::promise<CommandOutcome>>();
+  std::future<CommandOutcome> outcome = answer->get_future();
+  Admit(Queued{std::move(command),
+               [answer](CommandOutcome result) { answer->set_value(std::move(result)); },
+               SteadyMicros()},
+        /*may_decide_here=*/true);
+  return outcome.get();
+}
+
+void CommandPipeline::Admit(Queued item, bool may_decide_here) {
   Status refusal;
   bool decide_here = false;
   {
     std::lock_guard lock(mutex_);
     refusal = RefusalLocked();
-    if (refusal.ok() && !deciding_ && queue_.empty()) {
+    if (refusal.ok() && may_decide_here && !deciding_ && queue_.empty()) {
       deciding_ = true;  // The decider thread waits for this call.
       decide_here = true;
     } else if (refusal.ok()) {
@@ -126,28 +126,6 @@ void CommandPipeline::DecideHereOrQueue(Queued item) {
     deciding_ = false;
     if (stopping_ || !queue_.empty()) queue_changed_.notify_one();
   }
-}
-
-CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
-  // Filled by whichever thread finishes the command; `done` is set last.
-  struct Answer {
-    std::mutex mutex;
-    std::condition_variable ready;
-    bool done = false;
-    CommandOutcome outcome;
-  };
-  auto answer = std::make_shared<Answer>();
-  DecideHereOrQueue(Queued{std::move(command),
-                           [answer](CommandOutcome outcome) {
-                             std::lock_guard lock(answer->mutex);
-                             answer->outcome = std::move(outcome);
-                             answer->done = true;
-                             answer->ready.notify_one();
-                           },
-                           SteadyMicros()});
-  std::unique_lock lock(answer->mutex);
-  answer->ready.wait(lock, [&answer] { return answer->done; });
-  return std::move(answer->outcome);
 }
 
 void CommandPipeline::DeciderLoop() {

@@ -131,9 +131,10 @@ class CommandPipeline {
 
   // A refusal for a new command, or ok. Under mutex_.
   Status RefusalLocked() const;
-  // Decides `item` on this thread when nobody decides and nothing is queued
-  // (the store may then write it here too), else queues it.
-  void DecideHereOrQueue(Queued item);
+  // Submit and Execute: queues `item`, or (`may_decide_here`, nobody
+  // deciding, nothing queued) decides it on this thread, where the store
+  // may write it too.
+  void Admit(Queued item, bool may_decide_here);
   void DeciderLoop();
   // Steps 1–4. `write_if_idle`: the store may write on this thread.
   void Process(Queued item, bool write_if_idle);
