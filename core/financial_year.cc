@@ -52,9 +52,17 @@ Date FinancialYear::Start() const { return *Date::FromYmd(start_year_, 4, 1); }
 Date FinancialYear::End() const { return *Date::FromYmd(start_year_ + 1, 3, 31); }
 
 std::string FinancialYear::Label() const {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d/%02d", start_year_, (start_year_ + 1) % 100);
-  return buffer;
+  // YYYY/YY; start_year_ is within kStartYearMin..kStartYearMax (4 digits).
+  // Written by hand, as Date::ToString.
+  const int next = (start_year_ + 1) % 100;
+  const char text[7] = {static_cast<char>('0' + start_year_ / 1000),
+                        static_cast<char>('0' + start_year_ / 100 % 10),
+                        static_cast<char>('0' + start_year_ / 10 % 10),
+                        static_cast<char>('0' + start_year_ % 10),
+                        '/',
+                        static_cast<char>('0' + next / 10),
+                        static_cast<char>('0' + next % 10)};
+  return std::string(text, sizeof text);
 }
 
 }  // namespace tranche::core

@@ -10,7 +10,11 @@ std::string CommandContentDigest(const core::CommandEnvelope& command) {
   // One OpenSSL context per thread, reused: EVP_Digest makes and frees one
   // per call.
   thread_local eventstore::Sha256 sha;
-  const std::string canonical = core::CommandBodyToJson(command).dump();
+  thread_local std::string canonical;  // Keeps its capacity between commands.
+  canonical.clear();
+  if (!core::AppendCommandBodyJson(command, &canonical)) {
+    canonical = core::CommandBodyToJson(command).dump();  // Throws as it always did.
+  }
   const eventstore::HashBytes digest = sha.Digest({canonical});
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }

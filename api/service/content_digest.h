@@ -8,7 +8,7 @@
 namespace tranche::service {
 
 // SHA-256 (32 raw bytes) of the command's canonical JSON body
-// (core::CommandBodyToJson, sorted keys), so the same body always gives the
+// (core::CommandBodyToJson, sorted keys; written by core::AppendCommandBodyJson), so the same body always gives the
 // same digest whatever order its fields arrived in.
 std::string CommandContentDigest(const core::CommandEnvelope& command);
 

@@ -64,6 +64,12 @@ std::variant<CommandEnvelope, Rejection> ParseCommandText(std::string_view name,
 // body digest.
 nlohmann::json CommandBodyToJson(const CommandEnvelope& command);
 
+// Appends exactly CommandBodyToJson(command).dump() (keys sorted, no spaces),
+// written without building the DOM: the canonical text the content digest
+// hashes, at a fraction of the cost. False, with `out` unspecified, when a
+// string is not valid UTF-8, where dump() throws.
+bool AppendCommandBodyJson(const CommandEnvelope& command, std::string* out);
+
 // An event's payload as JSON (the `data` of the API and stream).
 nlohmann::json EventToJson(const Event& event);
 // Inverse of EventToJson for the type named `type` (EventTypeName). Errors:

@@ -1,6 +1,8 @@
 // ParseCommand / CommandBodyToJson and the state's JSON form.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/json/json_codec.h"
 #include "tests/core/domain_fixture.h"
 
@@ -48,6 +50,71 @@ TEST(CommandJsonTest, EveryCommandRoundTripsThroughItsBody) {
     command.actor.clear();
     EXPECT_EQ(std::get<CommandEnvelope>(parsed), command) << body.dump();
   }
+}
+
+// The content digest hashes AppendCommandBodyJson's text; it must be the
+// DOM's dump byte for byte, or retries of commands already in a log would be
+// refused as reused ids.
+TEST(CommandJsonTest, AppendCommandBodyJsonWritesExactlyTheDumpOfEveryCommand) {
+  for (CommandEnvelope command : OneOfEachCommand()) {
+    for (int variant = 0; variant < 4; ++variant) {
+      command.expected_version =
+          variant & 1 ? std::optional<uint64_t>(UINT64_MAX - variant) : std::nullopt;
+      if (variant & 2) command.reason = "checked \"twice\"";
+      std::string text = "kept";  // Appended to, not replaced.
+      ASSERT_TRUE(AppendCommandBodyJson(command, &text)) << command.name;
+      EXPECT_EQ(text, "kept" + CommandBodyToJson(command).dump()) << command.name;
+    }
+  }
+}
+
+// Strings of every byte, valid UTF-8 or not, in every kind of string field:
+// where dump() writes text the direct writer writes the same; where dump()
+// throws (invalid UTF-8) it says false, and the digest falls back to dump().
+TEST(CommandJsonTest, AppendCommandBodyJsonEscapesAndRefusesStringsAsDumpDoes) {
+  const std::vector<std::string> pieces = {
+      "a", "Z", "0", " ", "/", "\"", "\\", "\x7f", "\u00e9", "\u20ac", "\U0001f600",
+      "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff",
+      "\xf0\x9f\x98", "\xc3", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf"};
+  std::mt19937 random(20091001);
+  auto text = [&] {
+    std::string out;
+    const int length = static_cast<int>(random() % 6);
+    for (int i = 0; i < length; ++i) {
+      if (random() % 3 == 0) {
+        out.push_back(static_cast<char>(random() % 0x21));  // Controls, space.
+      } else {
+        out += pieces[random() % pieces.size()];
+      }
+    }
+    return out;
+  };
+  int written = 0;
+  int refused = 0;
+  for (int round = 0; round < 5000; ++round) {
+    CommandEnvelope command = Envelope(
+        AddMember{text(), text(), Sector::kVoluntary, D("2010-01-10"), text()}, text());
+    command.command_id = text();
+    std::string expected;
+    bool dumped = true;
+    try {
+      expected = CommandBodyToJson(command).dump();
+    } catch (const nlohmann::json::type_error&) {
+      dumped = false;
+    }
+    std::string got;
+    const bool appended = AppendCommandBodyJson(command, &got);
+    ASSERT_EQ(appended, dumped) << (dumped ? expected : got);
+    if (appended) {
+      ASSERT_EQ(got, expected);
+      ++written;
+    } else {
+      ++refused;
+    }
+  }
+  // Both paths were exercised.
+  EXPECT_GT(written, 100);
+  EXPECT_GT(refused, 100);
 }
 
 TEST(CommandJsonTest, ParsesTheDesignDocumentsShape) {

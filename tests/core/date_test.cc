@@ -1,6 +1,9 @@
 // Dates, timestamps and UK financial years.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <utility>
+
 #include "core/date.h"
 #include "core/financial_year.h"
 
@@ -18,6 +21,25 @@ TEST(DateTest, ParsesStrictIsoDates) {
   for (const char* bad : {"2010-3-31", "2010-03-32", "2010-02-29", "2010-13-01", "2010-00-10",
                           "20100331", "2010-03-31T00:00", " 2010-03-31", "0000-01-01", "abcd-ef-gh"}) {
     EXPECT_FALSE(ParseDate(bad).ok()) << bad;
+  }
+}
+
+// ToString and Label write their digits by hand; printf's zero-padded
+// widths are the reference, over the whole range of each.
+TEST(DateTest, ToStringAndLabelSpellEveryYearAsPrintfWould) {
+  char expected[32];
+  for (int year = kYearMin; year <= kYearMax; ++year) {
+    for (const auto& [month, day] : {std::pair{1, 1}, std::pair{2, 28}, std::pair{9, 30},
+                                     std::pair{10, 9}, std::pair{12, 31}}) {
+      const Date date = *Date::FromYmd(year, month, day);
+      std::snprintf(expected, sizeof expected, "%04d-%02d-%02d", year, month, day);
+      ASSERT_EQ(date.ToString(), expected);
+      ASSERT_EQ(*ParseDate(expected), date);
+    }
+  }
+  for (int start = FinancialYear::kStartYearMin; start <= FinancialYear::kStartYearMax; ++start) {
+    std::snprintf(expected, sizeof expected, "%04d/%02d", start, (start + 1) % 100);
+    ASSERT_EQ(FinancialYear::FromStartYear(start).Label(), expected);
   }
 }
 
