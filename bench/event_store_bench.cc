@@ -182,7 +182,7 @@ void BenchReplay(const std::string& dir, uint64_t events) {
       const Clock::time_point start = Clock::now();
       TRANCHE_CHECK(store
                         ->ScanAll(1,
-                                  [&](const RecordedEvent& e) {
+                                  [&](const RecordView& e) {
                                     ++seen;
                                     bytes += e.data.size();
                                     return true;

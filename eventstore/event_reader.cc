@@ -18,12 +18,19 @@ Status BrokenLink(uint64_t position) {
 }  // namespace
 
 Status EventReader::DecodeAt(std::string_view key, std::string_view value, RecordedEvent* out) {
+  RecordView view;
+  Status status = DecodeAt(key, value, &view);
+  if (status.ok()) view.CopyTo(out);
+  return status;
+}
+
+Status EventReader::DecodeAt(std::string_view key, std::string_view value, RecordView* out) {
   if (key.size() != kPositionKeyBytes) {
     return Status::DataLoss("event_key_malformed",
                             "event key of " + std::to_string(key.size()) + " bytes");
   }
   const uint64_t position = ReadBigEndian64(key.data());
-  Status status = DecodeRecord(value, out);
+  Status status = DecodeRecordView(value, out);
   if (!status.ok()) {
     return Status(status.code(), status.reason(),
                   "position " + std::to_string(position) + ": " + status.message());
@@ -37,14 +44,14 @@ Status EventReader::DecodeAt(std::string_view key, std::string_view value, Recor
 }
 
 Status EventReader::ScanAll(uint64_t from, uint64_t last_position,
-                            const EventStore::EventCallback& visit) const {
+                            const EventStore::RecordViewCallback& visit) const {
   rocksdb::ReadOptions options;
   // A full replay reads each block once: keep it out of the block cache so
   // that it does not evict the working set of the live server.
   options.fill_cache = false;
   options.readahead_size = 2 * 1024 * 1024;
   std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(options, database_->events()));
-  RecordedEvent event;  // Reused: its strings keep their capacity between records.
+  RecordView event;  // Views into the iterator's current value.
   std::string previous_hash;
   for (it->Seek(PositionKey(std::max<uint64_t>(from, 1))); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
@@ -56,7 +63,7 @@ Status EventReader::ScanAll(uint64_t from, uint64_t last_position,
     if (!previous_hash.empty() && event.prev_hash != previous_hash) {
       return BrokenLink(event.position);
     }
-    previous_hash.assign(event.hash);  // Reuses capacity: no allocation per record.
+    previous_hash.assign(event.hash);  // Outlives the view; reuses its capacity.
     if (!visit(event)) break;
   }
   return FromRocks(it->status(), "scan events");

@@ -28,7 +28,7 @@ class EventReader {
   Status ReadAll(uint64_t from, uint64_t last_position, const ReadFilter& filter, size_t limit,
                  std::vector<RecordedEvent>* out, uint64_t* scanned_to) const;
   Status ScanAll(uint64_t from, uint64_t last_position,
-                 const EventStore::EventCallback& visit) const;
+                 const EventStore::RecordViewCallback& visit) const;
   Status ReadStreamForward(const std::string& stream, uint64_t from_version, size_t limit,
                            std::vector<RecordedEvent>* out) const;
   Status ReadStreamBackward(const std::string& stream, uint64_t from_version, size_t limit,
@@ -47,6 +47,7 @@ class EventReader {
   // Decodes `value` stored under `key` into `out` and checks that the
   // record's position is the key's.
   static Status DecodeAt(std::string_view key, std::string_view value, RecordedEvent* out);
+  static Status DecodeAt(std::string_view key, std::string_view value, RecordView* out);
   Status ReadStream(const std::string& stream, uint64_t from_version, size_t limit, bool forward,
                     std::vector<RecordedEvent>* out) const;
 

@@ -139,6 +139,27 @@ struct RecordedEvent {
   std::string data;
 };
 
+// A stored event as it lies in the store's buffer: valid only while the call
+// that hands it over runs. A full replay decodes each record once from its
+// view, without copying its fields first.
+struct RecordView {
+  uint64_t position = 0;
+  std::string_view stream;
+  uint64_t version = 0;
+  std::string_view type;
+  std::string_view event_id;
+  std::string_view command_id;
+  std::string_view actor;
+  int64_t recorded_at_us = 0;
+  std::string_view reason;
+  uint32_t schema = 1;
+  std::string_view prev_hash;  // 32 bytes.
+  std::string_view hash;       // 32 bytes.
+  std::string_view data;
+  // Copies every field into `out`, reusing its strings' capacity.
+  void CopyTo(RecordedEvent* out) const;
+};
+
 struct Head {
   uint64_t position = 0;  // 0 when the log is empty.
   std::string hash;       // 32 zero bytes when the log is empty.
@@ -211,6 +232,8 @@ class EventStore {
   // Called with each matching event in position order, exactly once. Return
   // false to stop.
   using EventCallback = std::function<bool(const RecordedEvent&)>;
+  // As EventCallback, for ScanAll's views.
+  using RecordViewCallback = std::function<bool(const RecordView&)>;
 
   virtual ~EventStore() = default;
 
@@ -248,9 +271,10 @@ class EventStore {
   // a bad one is kDataLoss.
   virtual Status ReadAll(uint64_t from, const ReadFilter& filter, size_t limit,
                          std::vector<RecordedEvent>* out, uint64_t* scanned_to = nullptr) const = 0;
-  // Visits events from `from` on in order without materialising a vector.
-  // The RecordedEvent passed to `visit` is reused: copy what you keep.
-  virtual Status ScanAll(uint64_t from, const EventCallback& visit) const = 0;
+  // Visits events from `from` on in order without materialising a vector,
+  // each as a view into the store's buffer that lives only for the call:
+  // copy what you keep (RecordView::CopyTo). Checked as ReadAll checks.
+  virtual Status ScanAll(uint64_t from, const RecordViewCallback& visit) const = 0;
   virtual Status ReadStreamForward(const std::string& stream, uint64_t from_version, size_t limit,
                                    std::vector<RecordedEvent>* out) const = 0;
   virtual Status ReadStreamBackward(const std::string& stream, uint64_t from_version, size_t limit,

@@ -65,13 +65,13 @@ class Cursor {
     const char* p = Take(2);
     return p ? ReadLittleEndian16(p) : 0;
   }
-  void String16(std::string* out) { Assign(U16(), out); }
-  void String32(std::string* out) { Assign(U32(), out); }
+  std::string_view String16() { return View(U16()); }
+  std::string_view String32() { return View(U32()); }
 
  private:
-  void Assign(size_t n, std::string* out) {
+  std::string_view View(size_t n) {
     const char* p = Take(n);
-    if (p) out->assign(p, n);  // assign() reuses capacity: no allocation on replay.
+    return p ? std::string_view(p, n) : std::string_view();
   }
   std::string_view bytes_;
   size_t offset_ = 0;
@@ -165,13 +165,13 @@ void EncodeRecord(const RecordFields& f, const uint8_t* prev_hash, Sha256* sha, 
                   reinterpret_cast<uint8_t*>(out->data() + hashed_bytes));
 }
 
-Status DecodeRecord(std::string_view bytes, RecordedEvent* out) {
+Status DecodeRecordView(std::string_view bytes, RecordView* out) {
   if (bytes.size() < kRecordFixedBytes) {
     return Status::DataLoss("record_truncated", "record is " + std::to_string(bytes.size()) +
                                                     " bytes, shorter than its fixed part");
   }
   Cursor in(bytes.substr(0, bytes.size() - kHashBytes));
-  out->prev_hash.assign(in.Take(kHashBytes), kHashBytes);
+  out->prev_hash = std::string_view(in.Take(kHashBytes), kHashBytes);
   const uint8_t format = static_cast<uint8_t>(*in.Take(1));
   if (format != kRecordFormatVersion) {
     return Status::DataLoss("record_format_unknown",
@@ -181,20 +181,44 @@ Status DecodeRecord(std::string_view bytes, RecordedEvent* out) {
   out->version = in.U64();
   out->recorded_at_us = static_cast<int64_t>(in.U64());
   out->schema = in.U32();
-  in.String16(&out->stream);
-  in.String16(&out->type);
-  in.String16(&out->event_id);
-  in.String16(&out->command_id);
-  in.String16(&out->actor);
-  in.String32(&out->reason);
-  in.String32(&out->data);
+  out->stream = in.String16();
+  out->type = in.String16();
+  out->event_id = in.String16();
+  out->command_id = in.String16();
+  out->actor = in.String16();
+  out->reason = in.String32();
+  out->data = in.String32();
   if (!in.ok()) return Status::DataLoss("record_truncated", "a field runs past the record");
   if (in.remaining() != 0) {
     return Status::DataLoss("record_trailing_bytes",
                             std::to_string(in.remaining()) + " bytes after the payload");
   }
-  out->hash.assign(bytes.data() + bytes.size() - kHashBytes, kHashBytes);
+  out->hash = bytes.substr(bytes.size() - kHashBytes);
   return Status::Ok();
+}
+
+Status DecodeRecord(std::string_view bytes, RecordedEvent* out) {
+  RecordView view;
+  Status status = DecodeRecordView(bytes, &view);
+  if (status.ok()) view.CopyTo(out);
+  return status;
+}
+
+void RecordView::CopyTo(RecordedEvent* out) const {
+  // assign() reuses capacity: no allocation when `out` is reused.
+  out->position = position;
+  out->stream.assign(stream);
+  out->version = version;
+  out->type.assign(type);
+  out->event_id.assign(event_id);
+  out->command_id.assign(command_id);
+  out->actor.assign(actor);
+  out->recorded_at_us = recorded_at_us;
+  out->reason.assign(reason);
+  out->schema = schema;
+  out->prev_hash.assign(prev_hash);
+  out->hash.assign(hash);
+  out->data.assign(data);
 }
 
 std::string_view StoredHash(std::string_view record) {

@@ -80,6 +80,8 @@ void EncodeRecord(const RecordFields& fields, const uint8_t* prev_hash, Sha256* 
 // Errors are kDataLoss with reasons "record_truncated",
 // "record_format_unknown" or "record_trailing_bytes".
 Status DecodeRecord(std::string_view bytes, RecordedEvent* out);
+// As DecodeRecord, with every field a view into `bytes`.
+Status DecodeRecordView(std::string_view bytes, RecordView* out);
 // The record's stored hash and prev_hash, without decoding the rest. The
 // record must be at least kRecordFixedBytes long.
 std::string_view StoredHash(std::string_view record);

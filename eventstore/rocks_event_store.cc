@@ -147,7 +147,7 @@ Status RocksEventStore::ReadAll(uint64_t from, const ReadFilter& filter, size_t 
   return reader_.ReadAll(from, VisibleHead(), filter, limit, out, scanned_to);
 }
 
-Status RocksEventStore::ScanAll(uint64_t from, const EventCallback& visit) const {
+Status RocksEventStore::ScanAll(uint64_t from, const RecordViewCallback& visit) const {
   std::shared_lock<std::shared_mutex> lock(lifecycle_mutex_);
   if (closed_) return Closed();
   return reader_.ScanAll(from, VisibleHead(), visit);

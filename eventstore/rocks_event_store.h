@@ -37,7 +37,7 @@ class RocksEventStore final : public EventStore {
   Head GetHead() const override;
   Status ReadAll(uint64_t from, const ReadFilter& filter, size_t limit,
                  std::vector<RecordedEvent>* out, uint64_t* scanned_to) const override;
-  Status ScanAll(uint64_t from, const EventCallback& visit) const override;
+  Status ScanAll(uint64_t from, const RecordViewCallback& visit) const override;
   Status ReadStreamForward(const std::string& stream, uint64_t from_version, size_t limit,
                            std::vector<RecordedEvent>* out) const override;
   Status ReadStreamBackward(const std::string& stream, uint64_t from_version, size_t limit,

@@ -20,7 +20,8 @@ namespace tranche::service {
 namespace {
 
 // Fills `*out` from `record`, reusing the capacity of its strings.
-void AssignEnvelope(const eventstore::RecordedEvent& record, projections::EventEnvelope* out) {
+template <typename Record>  // RecordedEvent or RecordView.
+void AssignEnvelope(const Record& record, projections::EventEnvelope* out) {
   out->position = record.position;
   out->stream.assign(record.stream);
   out->version = record.version;
@@ -221,7 +222,7 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   uint64_t count = 0;
   Status decode_error;
   ReplayBatch* batch = pool.Take();
-  Status scan = store.ScanAll(from, [&](const eventstore::RecordedEvent& record) {
+  Status scan = store.ScanAll(from, [&](const eventstore::RecordView& record) {
     if (failed.load(std::memory_order_relaxed)) return false;
     const size_t slot = batch->size;
     if (slot == batch->events.size()) {

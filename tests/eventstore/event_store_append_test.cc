@@ -72,6 +72,46 @@ TEST(EventStoreAppend, OneAppendSpansStreamsAtomicallyAndChainsHashes) {
   EXPECT_TRUE(store->Verify().ok);
 }
 
+// ScanAll hands views into the store's buffer (replay decodes from them
+// without copying); every field must match what ReadAll copies out, and
+// returning false stops the scan.
+TEST(EventStoreAppend, ScanAllViewsMatchReadAllRecordsFieldForField) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  for (int i = 0; i < 5; ++i) {
+    AppendRequest request = OneEvent("c" + std::to_string(i), "s-" + std::to_string(i % 2),
+                                     ExpectedVersion::Any());
+    request.reason = i % 2 ? "reason " + std::to_string(i) : "";
+    request.streams[0].events[0].data = std::string(static_cast<size_t>(i) * 50, 'd');
+    ASSERT_TRUE(store->Append(request).ok());
+  }
+  std::vector<RecordedEvent> copied;
+  ASSERT_TRUE(store->ReadAll(1, {}, 100, &copied).ok());
+  ASSERT_EQ(copied.size(), 5u);
+  size_t seen = 0;
+  ASSERT_TRUE(store
+                  ->ScanAll(1,
+                            [&](const RecordView& view) {
+                              const RecordedEvent& want = copied[seen++];
+                              EXPECT_EQ(view.position, want.position);
+                              EXPECT_EQ(view.stream, want.stream);
+                              EXPECT_EQ(view.version, want.version);
+                              EXPECT_EQ(view.type, want.type);
+                              EXPECT_EQ(view.event_id, want.event_id);
+                              EXPECT_EQ(view.command_id, want.command_id);
+                              EXPECT_EQ(view.actor, want.actor);
+                              EXPECT_EQ(view.recorded_at_us, want.recorded_at_us);
+                              EXPECT_EQ(view.reason, want.reason);
+                              EXPECT_EQ(view.schema, want.schema);
+                              EXPECT_EQ(view.prev_hash, want.prev_hash);
+                              EXPECT_EQ(view.hash, want.hash);
+                              EXPECT_EQ(view.data, want.data);
+                              return seen < 3;
+                            })
+                  .ok());
+  EXPECT_EQ(seen, 3u);
+}
+
 TEST(EventStoreAppend, ConflictFailsAloneAndReportsTheActualVersion) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());

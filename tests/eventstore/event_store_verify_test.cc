@@ -112,7 +112,7 @@ TEST_F(EventStoreVerify, ARehashedRecordBreaksTheChainAtTheNextPosition) {
   EXPECT_EQ(report.first_bad_position, 5u);
   EXPECT_EQ(report.damage, "chain_broken");
   auto store = OpenOrDie(dir_.path());
-  Status status = store->ScanAll(1, [](const RecordedEvent&) { return true; });
+  Status status = store->ScanAll(1, [](const RecordView&) { return true; });
   EXPECT_EQ(status.reason(), "chain_broken");
 }
 

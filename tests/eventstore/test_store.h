@@ -55,8 +55,8 @@ inline std::unique_ptr<EventStore> OpenOrDie(const std::string& path, Options op
 // Every event in the log, in order.
 inline std::vector<RecordedEvent> ReadEverything(const EventStore& store) {
   std::vector<RecordedEvent> all;
-  Status status = store.ScanAll(1, [&all](const RecordedEvent& e) {
-    all.push_back(e);
+  Status status = store.ScanAll(1, [&all](const RecordView& view) {
+    view.CopyTo(&all.emplace_back());
     return true;
   });
   EXPECT_TRUE(status.ok()) << status.ToString();
