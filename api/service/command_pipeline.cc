@@ -2,7 +2,9 @@
 #include "api/service/command_pipeline.h"
 
 #include <chrono>
-#include <future>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <utility>
 
 #include "api/service/content_digest.h"
@@ -95,13 +97,26 @@ void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done
 }
 
 CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
-  auto answer = std::make_shared<std::promise<CommandOutcome>>();
-  std::future<CommandOutcome> outcome = answer->get_future();
+  // Usually the answer comes on this very thread before Admit returns. A
+  // mutex and condition variable cost no system call then; std::promise's
+  // set_value always made one (glibc's pthread_once wakes unconditionally).
+  struct Answer {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::optional<CommandOutcome> outcome;
+  };
+  auto answer = std::make_shared<Answer>();
   Admit(Queued{std::move(command),
-               [answer](CommandOutcome result) { answer->set_value(std::move(result)); },
+               [answer](CommandOutcome result) {
+                 std::lock_guard lock(answer->mutex);
+                 answer->outcome = std::move(result);
+                 answer->ready.notify_one();
+               },
                SteadyMicros()},
         /*may_decide_here=*/true);
-  return outcome.get();
+  std::unique_lock lock(answer->mutex);
+  answer->ready.wait(lock, [&answer] { return answer->outcome.has_value(); });
+  return std::move(*answer->outcome);
 }
 
 void CommandPipeline::Admit(Queued item, bool may_decide_here) {
