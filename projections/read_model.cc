@@ -30,7 +30,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             for (const auto& year : ev.financial_years) {
               record.years.push_back(YearRecord{year.label, year.envelope_pence, 0, Pence()});
             }
-            programmes.emplace(ev.programme_id, std::move(record));
+            AddProgramme(ev.programme_id, std::move(record));
           },
           [&](const core::BidSubmitted& ev) {
             MutableProgramme(ev.programme_id).cluster_ids.push_back(ev.cluster_id);
@@ -38,7 +38,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             record.bid = ev;
             record.statuses.push_back(StatusStep{p, BidStatus::kSubmitted, std::nullopt, ""});
             record.positions.push_back(p);
-            clusters.emplace(ev.cluster_id, std::move(record));
+            AddCluster(ev.cluster_id, std::move(record));
           },
           [&](const core::BidAwarded& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);

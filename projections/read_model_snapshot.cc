@@ -333,7 +333,7 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
     in.Read(p.net_paid_by_year);
     if (!in.ok()) break;
     std::string id = p.id;
-    in.Require(m.programmes.emplace(std::move(id), std::move(p)).second);
+    in.Require(m.AddProgramme(std::move(id), std::move(p)) != nullptr);
   }
 
   std::vector<ClusterRecord*> clusters;  // By id, as the ledger names them.
@@ -404,9 +404,11 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
     in.Require(m.programmes.contains(c.bid.programme_id));
     if (!in.ok()) break;
     std::string id = c.bid.cluster_id;
-    auto [slot, inserted] = m.clusters.emplace(std::move(id), std::move(c));
-    in.Require(inserted && (clusters.empty() || clusters.back()->bid.cluster_id < slot->first));
-    clusters.push_back(&slot->second);
+    ClusterRecord* added = m.AddCluster(std::move(id), std::move(c));
+    in.Require(added != nullptr &&
+               (clusters.empty() || clusters.back()->bid.cluster_id < added->bid.cluster_id));
+    if (!in.ok()) break;
+    clusters.push_back(added);
   }
 
   const bool clusters_ok = in.ok() && in.AtEnd();
