@@ -115,19 +115,20 @@ std::optional<Date> Date::AddDays(int64_t days) const {
 
 std::string Date::ToString() const {
   // YYYY-MM-DD; every field is in range (FromYmd), so the widths are fixed.
-  // Written by hand: snprintf showed in profiles of the command digest and
-  // of rendering views.
-  const char text[10] = {static_cast<char>('0' + year_ / 1000),
-                         static_cast<char>('0' + year_ / 100 % 10),
-                         static_cast<char>('0' + year_ / 10 % 10),
-                         static_cast<char>('0' + year_ % 10),
-                         '-',
-                         static_cast<char>('0' + month_ / 10),
-                         static_cast<char>('0' + month_ % 10),
-                         '-',
-                         static_cast<char>('0' + day_ / 10),
-                         static_cast<char>('0' + day_ % 10)};
+  char text[10] = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0};
+  WriteFixedDigits(year_, 4, text);
+  WriteFixedDigits(month_, 2, text + 5);
+  WriteFixedDigits(day_, 2, text + 8);
   return std::string(text, sizeof text);
+}
+
+void WriteFixedDigits(int value, int width, char* out) {
+  TRANCHE_CHECK(value >= 0);
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  TRANCHE_CHECK_MSG(value == 0, "value wider than its field");
 }
 
 StatusOr<Date> ParseDate(std::string_view text) {

@@ -79,4 +79,10 @@ StatusOr<Timestamp> ParseTimestamp(std::string_view text);
 // the instant to fall in years 1–9999 (TRANCHE_CHECKed); UtcDate() likewise.
 std::string FormatTimestamp(Timestamp timestamp);
 
+// Writes `value` (0 ≤ value < 10^width) as exactly `width` decimal digits,
+// zero-padded, at `out`: what printf's %0<width>d writes for such values.
+// Dates and financial-year labels are formatted with it instead of
+// snprintf, which showed in profiles of the command digest and of views.
+void WriteFixedDigits(int value, int width, char* out);
+
 }  // namespace tranche::core

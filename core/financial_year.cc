@@ -1,8 +1,6 @@
 // UK financial years: 1 April to 31 March.
 #include "core/financial_year.h"
 
-#include <cstdio>
-
 #include "core/check.h"
 
 namespace tranche::core {
@@ -53,15 +51,9 @@ Date FinancialYear::End() const { return *Date::FromYmd(start_year_ + 1, 3, 31);
 
 std::string FinancialYear::Label() const {
   // YYYY/YY; start_year_ is within kStartYearMin..kStartYearMax (4 digits).
-  // Written by hand, as Date::ToString.
-  const int next = (start_year_ + 1) % 100;
-  const char text[7] = {static_cast<char>('0' + start_year_ / 1000),
-                        static_cast<char>('0' + start_year_ / 100 % 10),
-                        static_cast<char>('0' + start_year_ / 10 % 10),
-                        static_cast<char>('0' + start_year_ % 10),
-                        '/',
-                        static_cast<char>('0' + next / 10),
-                        static_cast<char>('0' + next % 10)};
+  char text[7] = {0, 0, 0, 0, '/', 0, 0};
+  WriteFixedDigits(start_year_, 4, text);
+  WriteFixedDigits((start_year_ + 1) % 100, 2, text + 5);
   return std::string(text, sizeof text);
 }
 
