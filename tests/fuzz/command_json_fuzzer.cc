@@ -8,6 +8,8 @@
 //     details "field" and "rule";
 //   - an accepted envelope's name is the one asked for, and CommandBodyToJson
 //     parses back to the same envelope;
+//   - AppendCommandBodyJson (the content digest's canonical text) writes
+//     exactly CommandBodyToJson's dump;
 //   - Decide on a small awarded world never crashes; accepted events applied to
 //     that world keep its invariants, and each event survives the binary codec
 //     (EncodeEvent/DecodeEvent) and the JSON codec (EventToJson/EventFromJson).
@@ -115,6 +117,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     "CommandBodyToJson wrote a body that ParseCommand refuses");
   TRANCHE_CHECK_MSG(std::get<CommandEnvelope>(again) == command,
                     "a command changed on its way through CommandBodyToJson");
+  std::string canonical;
+  TRANCHE_CHECK_MSG(tranche::core::AppendCommandBodyJson(command, &canonical),
+                    "AppendCommandBodyJson refused an accepted command");
+  TRANCHE_CHECK_MSG(canonical == tranche::core::CommandBodyToJson(command).dump(),
+                    "AppendCommandBodyJson differs from the DOM's dump");
 
   command.actor = "fuzzer";
   auto decision = tranche::core::Decide(*world, command);
