@@ -7,9 +7,9 @@
 // the same bytes directly; tests/core/canonical_json_test.cc holds it to the
 // DOM's output for every command and for strings of every byte.
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
