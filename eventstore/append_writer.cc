@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "core/thread_name.h"
 #include "eventstore/append_validator.h"
 #include "eventstore/record_format.h"
 
@@ -33,6 +34,8 @@ AppendWriter::AppendWriter(Database* database, const EventReader* reader, Subscr
   TRANCHE_CHECK(head_.hash.size() == kHashBytes);
   completer_ = std::thread([this] { RunCompletions(); });
   thread_ = std::thread([this] { Run(); });
+  NameThread(completer_, "store-complete");
+  NameThread(thread_, "store-writer");
 }
 
 AppendWriter::~AppendWriter() { Stop(); }

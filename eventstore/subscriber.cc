@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/check.h"
+#include "core/thread_name.h"
 #include "eventstore/record_format.h"
 #include "eventstore/subscription_hub.h"
 
@@ -32,6 +33,7 @@ void Subscriber::Start() {
   // The thread holds a reference so that it can finish even if every handle
   // is gone (Unsubscribe from inside the callback).
   thread_ = std::thread([self = shared_from_this()] { self->Run(); });
+  NameThread(thread_, "store-subscribe");
 }
 
 void Subscriber::Stop() {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/thread_name.h"
+
 namespace tranche::api {
 
 Broadcaster::Broadcaster(EventRenderer renderer, std::chrono::microseconds flush_interval)
@@ -55,6 +57,7 @@ void Broadcaster::Publish(const std::vector<eventstore::RecordedEvent>& events) 
     }
     if (queued && !flusher_.joinable()) {
       flusher_ = std::thread([this] { RunFlusher(); });
+      NameThread(flusher_, "stream-flush");
     }
     wake = queued && was_empty;
   }

@@ -1,6 +1,8 @@
 // Starting and gracefully stopping the server.
 #include "api/server/server.h"
 
+#include "core/thread_name.h"
+
 namespace tranche::api {
 namespace net = boost::asio;
 
@@ -26,7 +28,9 @@ Status Server::Start(int threads) {
   // posted to sessions that may have no operation pending meanwhile.
   work_.emplace(net::make_work_guard(io_context_));
   listener_->Run();
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_context_.run(); });
+  for (int i = 0; i < threads; ++i) {
+    NameThread(threads_.emplace_back([this] { io_context_.run(); }), "http-io");
+  }
   context_->Log({{"level", "info"}, {"msg", "listening"}, {"address", context_->options.address},
                  {"port", port_}, {"threads", threads}});
   return Status::Ok();

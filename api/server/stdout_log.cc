@@ -1,9 +1,13 @@
 // The batched stdout log writer.
 #include "api/server/stdout_log.h"
 
+#include "core/thread_name.h"
+
 namespace tranche::api {
 
-StdoutLog::StdoutLog(std::FILE* out) : out_(out), writer_([this] { Run(); }) {}
+StdoutLog::StdoutLog(std::FILE* out) : out_(out), writer_([this] { Run(); }) {
+  NameThread(writer_, "log-writer");
+}
 
 StdoutLog::~StdoutLog() {
   Flush();

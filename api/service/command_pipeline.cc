@@ -10,6 +10,7 @@
 #include "api/service/content_digest.h"
 #include "core/check.h"
 #include "core/evolve.h"
+#include "core/thread_name.h"
 
 namespace tranche::service {
 namespace {
@@ -78,6 +79,7 @@ CommandPipeline::CommandPipeline(eventstore::EventStore& store, core::State stat
       state_(std::move(state)),
       last_recorded_at_us_(last_recorded_at_us) {
   decider_ = std::thread([this] { DeciderLoop(); });
+  NameThread(decider_, "cmd-decider");
 }
 
 CommandPipeline::~CommandPipeline() { Stop(); }

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 
 #include "eventstore/event_store.h"
@@ -79,8 +81,8 @@ TEST(EventStoreAppend, ScanAllViewsMatchReadAllRecordsFieldForField) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
   for (int i = 0; i < 5; ++i) {
-    AppendRequest request = OneEvent("c" + std::to_string(i), "s-" + std::to_string(i % 2),
-                                     ExpectedVersion::Any());
+    AppendRequest request =
+        OneEvent("c" + std::to_string(i), "s-" + std::to_string(i % 2), ExpectedVersion::Any());
     request.reason = i % 2 ? "reason " + std::to_string(i) : "";
     request.streams[0].events[0].data = std::string(static_cast<size_t>(i) * 50, 'd');
     ASSERT_TRUE(store->Append(request).ok());
@@ -249,7 +251,8 @@ size_t CountWriteAheadLogs(const std::string& path) {
   size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(path)) {
     const std::string name = entry.path().filename().string();
-    if (entry.path().extension() == ".log" && name.find_first_not_of("0123456789") == name.size() - 4) {
+    if (entry.path().extension() == ".log" &&
+        name.find_first_not_of("0123456789") == name.size() - 4) {
       ++count;
     }
   }
@@ -393,6 +396,25 @@ TEST(EventStoreAppend, ACheckpointOpensAsAnEqualStore) {
   auto copy = OpenOrDie(dir.Sub("copy"));
   EXPECT_EQ(copy->GetHead().hash, store->GetHead().hash);
   EXPECT_TRUE(copy->Verify().ok);
+}
+
+// The store's threads carry names an operator can find in `top -H`.
+std::multiset<std::string> ThreadNames() {
+  std::multiset<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.insert(name);
+  }
+  return names;
+}
+
+TEST(EventStoreAppend, WriterThreadsAreNamed) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  const std::multiset<std::string> names = ThreadNames();
+  EXPECT_EQ(names.count("store-writer"), 1u);
+  EXPECT_EQ(names.count("store-complete"), 1u);
 }
 
 }  // namespace
