@@ -104,6 +104,8 @@ void RunSubmitters(const Options& options, int submitters) {
   uint64_t commands = 0;
   double elapsed = 0;
   uint64_t groups = 0;
+  double writer_wait_s = 0;   // The store's writer waiting for work, in the timed slices.
+  uint64_t writer_waits = 0;
   uint64_t events = 0;
   std::vector<uint32_t> latency_us;
   int64_t refused = 0;
@@ -187,8 +189,11 @@ void RunSubmitters(const Options& options, int submitters) {
     for (int slice = 0; slice < options.slices; ++slice) {
       const uint64_t slice_first = (*store)->GetHead().position + 1;
       const eventstore::WriterStats slice_before = (*store)->GetWriterStats();
+      const int64_t wait_before = slice_before.WaitMicrosUntil(SteadyMicros());
       elapsed += drive(options.seconds / options.slices);
       const eventstore::WriterStats slice_after = (*store)->GetWriterStats();
+      writer_wait_s += (slice_after.WaitMicrosUntil(SteadyMicros()) - wait_before) / 1e6;
+      writer_waits += slice_after.writer_waits - slice_before.writer_waits;
       const uint64_t slice_groups = slice_after.groups_written - slice_before.groups_written;
       const uint64_t slice_events = slice_after.events_written - slice_before.events_written;
       const size_t group = std::max<size_t>(
@@ -227,6 +232,8 @@ void RunSubmitters(const Options& options, int submitters) {
                          {"path", submitters == 1 && options.lone_execute ? "execute" : "submit"},
                          {"commands_per_s", std::round(per_s)},
                          {"fsyncs", groups},
+                         {"writer_waits", writer_waits},
+                         {"writer_idle_fraction", writer_wait_s / elapsed},
                          {"events_per_fsync", events_per_fsync},
                          {"latency_ms_p50", p50_ms},
                          {"latency_ms_p99", p99_ms}};

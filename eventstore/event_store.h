@@ -196,6 +196,22 @@ struct WriterStats {
   uint64_t groups_written = 0;   // WriteBatches written with sync = true (one fsync each).
   uint64_t appends_written = 0;  // Appends those batches carried (not duplicates, not failures).
   uint64_t events_written = 0;
+  // Times the writer thread found nothing queued and waited, and for how
+  // long in all (idle time, and under load the time the rest of the
+  // pipeline took to bring the next group).
+  uint64_t writer_waits = 0;
+  int64_t writer_wait_micros = 0;
+  // While it waits: when it began, in std::chrono::steady_clock microseconds
+  // since that clock's epoch (0 while writing), so that a reader can count
+  // a wait still under way (WaitMicrosUntil).
+  int64_t writer_waiting_since_us = 0;
+
+  // The writer's total wait up to `steady_now_us` (same clock), the current
+  // wait included.
+  int64_t WaitMicrosUntil(int64_t steady_now_us) const {
+    return writer_wait_micros +
+           (writer_waiting_since_us != 0 ? steady_now_us - writer_waiting_since_us : 0);
+  }
 };
 
 struct VerifyReport {

@@ -142,6 +142,34 @@ TEST(EventStoreLeaderWrite, AnIdleStoreWritesOnTheCallingThreadBeforeReturning) 
   EXPECT_TRUE(closed);
 }
 
+// The writer's idle time counts the wait under way, so that a benchmark can
+// measure how long the writer waited within any window.
+TEST(EventStoreWriterStats, TheWriterWaitUnderWayIsCounted) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  const auto now_us = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  const WriterStats waiting = store->GetWriterStats();
+  ASSERT_NE(waiting.writer_waiting_since_us, 0);  // Idle now: the writer thread waits.
+  const int64_t before = waiting.WaitMicrosUntil(now_us());
+  EXPECT_GE(before, 30'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GE(store->GetWriterStats().WaitMicrosUntil(now_us()) - before, 20'000);
+  // An append handed to the writer thread ends the wait, which then joins
+  // the total.
+  std::promise<AppendOutcome> written;
+  store->AppendAsync(OneEvent("c1", "s", ExpectedVersion::Any()),
+                     [&written](AppendOutcome outcome) { written.set_value(std::move(outcome)); });
+  ASSERT_TRUE(written.get_future().get().ok());
+  const WriterStats done = store->GetWriterStats();
+  EXPECT_GE(done.writer_waits, 1u);
+  EXPECT_GE(done.writer_wait_micros, 50'000);
+}
+
 // Callers that write for themselves, beside queued appends: every append
 // lands once, positions have no gap, and callbacks run one at a time in
 // position order whichever thread runs them.
