@@ -27,11 +27,6 @@ int64_t MicrosSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
-int64_t SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
-      .count();
-}
-
 void PrintMachine(const std::string& dir) {
   std::string cpu = "unknown";
   std::ifstream cpuinfo("/proc/cpuinfo");

@@ -22,8 +22,6 @@ using Clock = std::chrono::steady_clock;
 double Seconds(Clock::duration d);
 double MillisSince(Clock::time_point start);
 int64_t MicrosSince(Clock::time_point start);
-// Clock's now, in microseconds since its epoch (as WriterStats counts them).
-int64_t SteadyMicros();
 
 // {"kind":"machine",...}: CPU model, cores, kernel, data directory.
 void PrintMachine(const std::string& dir);

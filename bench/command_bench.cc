@@ -189,10 +189,11 @@ void RunSubmitters(const Options& options, int submitters) {
     for (int slice = 0; slice < options.slices; ++slice) {
       const uint64_t slice_first = (*store)->GetHead().position + 1;
       const eventstore::WriterStats slice_before = (*store)->GetWriterStats();
-      const int64_t wait_before = slice_before.WaitMicrosUntil(SteadyMicros());
+      const int64_t wait_before = slice_before.WaitMicrosUntil(eventstore::SteadyNowMicros());
       elapsed += drive(options.seconds / options.slices);
       const eventstore::WriterStats slice_after = (*store)->GetWriterStats();
-      writer_wait_s += (slice_after.WaitMicrosUntil(SteadyMicros()) - wait_before) / 1e6;
+      writer_wait_s +=
+          (slice_after.WaitMicrosUntil(eventstore::SteadyNowMicros()) - wait_before) / 1e6;
       writer_waits += slice_after.writer_waits - slice_before.writer_waits;
       const uint64_t slice_groups = slice_after.groups_written - slice_before.groups_written;
       const uint64_t slice_events = slice_after.events_written - slice_before.events_written;

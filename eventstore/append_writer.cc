@@ -18,12 +18,6 @@ int64_t NowMicros() {
       .count();
 }
 
-int64_t SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string VersionText(uint64_t version) {
   return version == kNoVersion ? std::string("none") : std::to_string(version);
 }
@@ -201,10 +195,10 @@ bool AppendWriter::TakeGroup(std::vector<Pending>* group) {
   if (!ready()) {
     // Time with nothing to write: under load, how long the rest of the
     // pipeline takes to bring the next group (WriterStats).
-    stats_.writer_waiting_since_us = SteadyMicros();
+    stats_.writer_waiting_since_us = SteadyNowMicros();
     queued_.wait(lock, ready);
     ++stats_.writer_waits;
-    stats_.writer_wait_micros += SteadyMicros() - stats_.writer_waiting_since_us;
+    stats_.writer_wait_micros += SteadyNowMicros() - stats_.writer_waiting_since_us;
     stats_.writer_waiting_since_us = 0;
   }
   if (queue_.empty()) return false;  // Stopping, and everything queued is done.

@@ -10,6 +10,7 @@
 // Subscription it hands out.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -191,6 +192,14 @@ struct GroupWritten {
   uint64_t head_position = 0;    // The head after the group.
 };
 
+// std::chrono::steady_clock's now in microseconds since its epoch: the
+// clock of WriterStats' wait times.
+inline int64_t SteadyNowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // Counters of the writer since Open, for metrics and the benchmark.
 struct WriterStats {
   uint64_t groups_written = 0;   // WriteBatches written with sync = true (one fsync each).
@@ -201,13 +210,12 @@ struct WriterStats {
   // pipeline took to bring the next group).
   uint64_t writer_waits = 0;
   int64_t writer_wait_micros = 0;
-  // While it waits: when it began, in std::chrono::steady_clock microseconds
-  // since that clock's epoch (0 while writing), so that a reader can count
-  // a wait still under way (WaitMicrosUntil).
+  // While it waits: when it began, in SteadyNowMicros (0 while writing),
+  // so that a reader can count a wait still under way (WaitMicrosUntil).
   int64_t writer_waiting_since_us = 0;
 
-  // The writer's total wait up to `steady_now_us` (same clock), the current
-  // wait included.
+  // The writer's total wait up to `steady_now_us` (SteadyNowMicros), the
+  // current wait included.
   int64_t WaitMicrosUntil(int64_t steady_now_us) const {
     return writer_wait_micros +
            (writer_waiting_since_us != 0 ? steady_now_us - writer_waiting_since_us : 0);

@@ -147,18 +147,18 @@ TEST(EventStoreLeaderWrite, AnIdleStoreWritesOnTheCallingThreadBeforeReturning) 
 TEST(EventStoreWriterStats, TheWriterWaitUnderWayIsCounted) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
+  // The wait starts once the writer thread runs, which on a loaded machine
+  // can be a while after Open returns; time from when it has started.
+  for (int i = 0; i < 5000 && store->GetWriterStats().writer_waiting_since_us == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  const auto now_us = [] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
   const WriterStats waiting = store->GetWriterStats();
   ASSERT_NE(waiting.writer_waiting_since_us, 0);  // Idle now: the writer thread waits.
-  const int64_t before = waiting.WaitMicrosUntil(now_us());
+  const int64_t before = waiting.WaitMicrosUntil(SteadyNowMicros());
   EXPECT_GE(before, 30'000);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_GE(store->GetWriterStats().WaitMicrosUntil(now_us()) - before, 20'000);
+  EXPECT_GE(store->GetWriterStats().WaitMicrosUntil(SteadyNowMicros()) - before, 20'000);
   // An append handed to the writer thread ends the wait, which then joins
   // the total.
   std::promise<AppendOutcome> written;
