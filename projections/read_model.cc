@@ -80,23 +80,23 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
             c.tranches.push_back(TrancheRecord{arena.Copy(ev.payment_reference),
-                                               symbols.Intern(e.actor), {}, ev.financial_year,
-                                               ev.amount_pence, ev.paid_on, p, e.recorded_at_us,
-                                               0});
-            AddLedgerRow(e, false, MutableProgramme(ev.programme_id), c,
-                         c.tranches.back().payment_reference, ev.financial_year, ev.paid_on,
-                         ev.amount_pence);
+                                               symbols.Intern(e.actor), {}, p, e.recorded_at_us,
+                                               0, ev.amount_pence, ev.paid_on,
+                                               ev.financial_year});
+            AddLedgerRow(e, false, MutableProgramme(ev.programme_id), c, c.tranches.size() - 1);
           },
           [&](const core::TrancheReversed& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
-            internal::TrancheRecord* tranche = c.FindTranche(ev.payment_reference);
-            TRANCHE_CHECK_MSG(tranche != nullptr, "reversal of an unknown tranche");
-            tranche->reversed_position = p;
-            tranche->reversal_reason = arena.Copy(ev.reason);
-            AddLedgerRow(e, true, MutableProgramme(ev.programme_id), c,
-                         tranche->payment_reference, ev.financial_year, ev.paid_on,
-                         Minus(Pence(), ev.amount_pence));
+            const std::optional<size_t> index = c.FindTranche(ev.payment_reference);
+            TRANCHE_CHECK_MSG(index.has_value(), "reversal of an unknown tranche");
+            internal::TrancheRecord& tranche = c.tranches[*index];
+            // The row's year, date and amount are the tranche's, as in the
+            // write model (core/evolve.cc); the decider copies them into the
+            // event from the tranche.
+            tranche.reversed_position = p;
+            tranche.reversal_reason = arena.Copy(ev.reason);
+            AddLedgerRow(e, true, MutableProgramme(ev.programme_id), c, *index);
           },
           [&](const core::FinancialYearClosed& ev) {
             ProgrammeRecord& programme = MutableProgramme(ev.programme_id);

@@ -58,27 +58,57 @@ struct StatusStep {
   std::string reason;
 };
 
+// A string held by a StringArena or a SymbolTable, one pointer wide: the
+// pointer is to a 4-byte length followed by the bytes (nullptr: empty). A
+// string_view is two words; records hold several strings each and there are
+// millions of records, so the half saved is ~24 bytes per ledger row.
+class ArenaString {
+ public:
+  ArenaString() = default;
+  std::string_view view() const {
+    if (prefixed_ == nullptr) return {};
+    uint32_t size;
+    std::memcpy(&size, prefixed_, sizeof size);
+    return {prefixed_ + sizeof size, size};
+  }
+  operator std::string_view() const { return view(); }  // NOLINT: a string, read as one.
+  bool empty() const { return prefixed_ == nullptr; }
+  // Same storage: interned strings compare by pointer.
+  const char* identity() const { return prefixed_; }
+
+ private:
+  friend class StringArena;
+  explicit ArenaString(const char* prefixed) : prefixed_(prefixed) {}
+  const char* prefixed_ = nullptr;
+};
+
 // Per-event strings (payment references, command ids, reasons) copied once
-// into large blocks and read back as string_views; a block never moves, so
-// the views stay valid as long as the arena. One allocation per MiB instead
-// of one or more per event, and no per-string header (bench/README.md).
+// into large blocks and read back as ArenaStrings; a block never moves, so
+// they stay valid as long as the arena. One allocation per MiB instead of
+// one or more per event, and no per-string header but the length
+// (bench/README.md).
 class StringArena {
  public:
-  std::string_view Copy(std::string_view text) {
+  ArenaString Copy(std::string_view text) {
     if (text.empty()) return {};
-    if (text.size() > kBlockBytes / 4) {  // Large: a block of its own.
-      large_.push_back(std::make_unique<char[]>(text.size()));
-      std::memcpy(large_.back().get(), text.data(), text.size());
-      return {large_.back().get(), text.size()};
+    TRANCHE_CHECK_MSG(text.size() <= UINT32_MAX, "string too long for the arena");
+    const uint32_t size = static_cast<uint32_t>(text.size());
+    const size_t bytes = sizeof size + text.size();
+    char* out;
+    if (bytes > kBlockBytes / 4) {  // Large: a block of its own.
+      large_.push_back(std::make_unique<char[]>(bytes));
+      out = large_.back().get();
+    } else {
+      if (blocks_.empty() || kBlockBytes - used_ < bytes) {
+        blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+        used_ = 0;
+      }
+      out = blocks_.back().get() + used_;
+      used_ += bytes;
     }
-    if (blocks_.empty() || kBlockBytes - used_ < text.size()) {
-      blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
-      used_ = 0;
-    }
-    char* out = blocks_.back().get() + used_;
-    std::memcpy(out, text.data(), text.size());
-    used_ += text.size();
-    return {out, text.size()};
+    std::memcpy(out, &size, sizeof size);
+    std::memcpy(out + sizeof size, text.data(), text.size());
+    return ArenaString(out);
   }
 
  private:
@@ -93,58 +123,60 @@ class StringArena {
 // batch), so the last one found is checked first.
 class SymbolTable {
  public:
-  std::string_view Intern(std::string_view text) {
-    if (text == last_) return last_;
+  ArenaString Intern(std::string_view text) {
+    if (text == last_.view()) return last_;
     auto it = symbols_.find(text);
-    if (it == symbols_.end()) it = symbols_.emplace(text).first;
-    last_ = *it;  // Set nodes never move.
+    if (it == symbols_.end()) {
+      const ArenaString copy = arena_.Copy(text);
+      it = symbols_.emplace(copy.view(), copy).first;
+    }
+    last_ = it->second;
     return last_;
   }
 
  private:
-  std::set<std::string, std::less<>> symbols_;
-  std::string_view last_;
+  StringArena arena_;
+  std::unordered_map<std::string_view, ArenaString> symbols_;  // Keys view arena_.
+  ArenaString last_;
 };
 
 // A tranche as recorded; whether it is reversed is derived per moment.
 struct TrancheRecord {
-  std::string_view payment_reference;  // In the model's arena.
-  std::string_view actor;              // Interned.
-  std::string_view reversal_reason;    // In the arena; empty until reversed.
-  FinancialYear financial_year;
-  Pence amount_pence;
-  core::Date paid_on;
+  ArenaString payment_reference;  // In the model's arena.
+  ArenaString actor;              // Interned.
+  ArenaString reversal_reason;    // In the arena; empty until reversed.
   uint64_t position = 0;
   int64_t recorded_at_us = 0;
   uint64_t reversed_position = 0;  // 0 while not reversed.
+  Pence amount_pence;
+  core::Date paid_on;
+  FinancialYear financial_year;
 
   TrancheView ToView() const {
-    return TrancheView{std::string(payment_reference), financial_year, amount_pence, paid_on,
-                       position, recorded_at_us, std::string(actor), false,
-                       reversed_position, std::string(reversal_reason)};
+    return TrancheView{std::string(payment_reference.view()), financial_year, amount_pence,
+                       paid_on, position, recorded_at_us, std::string(actor.view()), false,
+                       reversed_position, std::string(reversal_reason.view())};
   }
 };
 
 struct ClusterRecord;
 
-// One ledger row (LedgerEntry) with its strings in the arena or interned,
-// and its cluster (whose record never moves) for the cluster's and the
-// programme's ids.
+// One ledger row (LedgerEntry): a tranche's payment or its reversal. The
+// tranche (by index in its cluster, whose record never moves) gives the
+// reference, year, date and amount, so a row holds only what is its own.
 struct LedgerRow {
   uint64_t position = 0;
   int64_t recorded_at_us = 0;
-  std::string_view actor;
-  std::string_view command_id;
   const ClusterRecord* cluster = nullptr;
-  std::string_view payment_reference;
-  std::string_view reason;
-  bool reversal = false;
-  FinancialYear financial_year;
-  core::Date paid_on;
-  Pence amount_pence;  // Negative for a reversal.
+  ArenaString actor;  // Interned.
+  ArenaString command_id;
+  ArenaString reason;
   Pence cluster_year_total_pence;
   Pence programme_year_total_pence;
+  uint32_t tranche = 0;  // Index in cluster->tranches.
+  bool reversal = false;
 
+  inline const TrancheRecord& record() const;
   inline std::string_view cluster_id() const;
   inline LedgerEntry ToEntry() const;
 };
@@ -188,12 +220,12 @@ struct ClusterRecord {
   // per insert is a cache miss, and a batch overlaps them.
   size_t indexed_tranches = 0;
 
-  TrancheRecord* FindTranche(std::string_view reference) {
+  // The index in `tranches` of the tranche with `reference`, or nullopt.
+  std::optional<size_t> FindTranche(std::string_view reference) {
     IndexNewTranches();
-    const std::optional<size_t> index = tranche_by_reference.Find(
-        core::ReferenceHash(reference),
-        [&](size_t i) { return tranches[i].payment_reference == reference; });
-    return index ? &tranches[*index] : nullptr;
+    return tranche_by_reference.Find(core::ReferenceHash(reference), [&](size_t i) {
+      return tranches[i].payment_reference.view() == reference;
+    });
   }
   void IndexNewTranches() {
     constexpr size_t kAhead = 8;
@@ -201,9 +233,10 @@ struct ClusterRecord {
     tranche_by_reference.Reserve(end);
     for (size_t i = indexed_tranches; i < end; ++i) {
       if (i + kAhead < end) {
-        tranche_by_reference.Prefetch(core::ReferenceHash(tranches[i + kAhead].payment_reference));
+        tranche_by_reference.Prefetch(
+            core::ReferenceHash(tranches[i + kAhead].payment_reference.view()));
       }
-      tranche_by_reference.Insert(core::ReferenceHash(tranches[i].payment_reference), i);
+      tranche_by_reference.Insert(core::ReferenceHash(tranches[i].payment_reference.view()), i);
     }
     indexed_tranches = end;
   }
@@ -213,13 +246,18 @@ struct ClusterRecord {
 };
 
 
+inline const TrancheRecord& LedgerRow::record() const { return cluster->tranches[tranche]; }
+
 inline std::string_view LedgerRow::cluster_id() const { return cluster->bid.cluster_id; }
 
 inline LedgerEntry LedgerRow::ToEntry() const {
-  return LedgerEntry{position, recorded_at_us, std::string(actor), std::string(command_id),
-                     reversal ? "reversal" : "tranche", cluster->bid.programme_id,
-                     cluster->bid.cluster_id, financial_year, std::string(payment_reference),
-                     paid_on, amount_pence, std::string(reason), cluster_year_total_pence,
+  const TrancheRecord& t = record();
+  return LedgerEntry{position, recorded_at_us, std::string(actor.view()),
+                     std::string(command_id.view()), reversal ? "reversal" : "tranche",
+                     cluster->bid.programme_id, cluster->bid.cluster_id, t.financial_year,
+                     std::string(t.payment_reference.view()), t.paid_on,
+                     reversal ? Minus(Pence(), t.amount_pence) : t.amount_pence,
+                     std::string(reason.view()), cluster_year_total_pence,
                      programme_year_total_pence};
 }
 
@@ -278,19 +316,22 @@ struct ReadModel::Model {
     return *it->second;
   }
 
-  // Appends a ledger row for a tranche or its reversal.
-  // `reference` is the tranche's copy in the arena.
+  // Appends a ledger row for the cluster's tranche at `tranche` (an index in
+  // cluster.tranches), or for its reversal.
   void AddLedgerRow(const EventEnvelope& envelope, bool reversal, ProgrammeRecord& programme,
-                    ClusterRecord& cluster, std::string_view reference, FinancialYear year,
-                    core::Date paid_on, Pence signed_amount) {
-    Pence& cluster_total = cluster.net_paid_by_year[year];
-    Pence& programme_total = programme.net_paid_by_year[year];
+                    ClusterRecord& cluster, size_t tranche) {
+    const internal::TrancheRecord& t = cluster.tranches[tranche];
+    const Pence signed_amount = reversal ? internal::Minus(Pence(), t.amount_pence)
+                                         : t.amount_pence;
+    Pence& cluster_total = cluster.net_paid_by_year[t.financial_year];
+    Pence& programme_total = programme.net_paid_by_year[t.financial_year];
     cluster_total = internal::Plus(cluster_total, signed_amount);
     programme_total = internal::Plus(programme_total, signed_amount);
+    TRANCHE_CHECK_MSG(tranche <= UINT32_MAX, "too many tranches in one cluster");
     ledger.push_back(internal::LedgerRow{
-        envelope.position, envelope.recorded_at_us, symbols.Intern(envelope.actor),
-        arena.Copy(envelope.command_id), &cluster, reference, arena.Copy(envelope.reason),
-        reversal, year, paid_on, signed_amount, cluster_total, programme_total});
+        envelope.position, envelope.recorded_at_us, &cluster, symbols.Intern(envelope.actor),
+        arena.Copy(envelope.command_id), arena.Copy(envelope.reason), cluster_total,
+        programme_total, static_cast<uint32_t>(tranche), reversal});
   }
 
   void Apply(const EventEnvelope& envelope, const core::Event& event);

@@ -153,10 +153,7 @@ Status FillLedgerRows(const std::vector<uint32_t>& row_clusters,
     }
     if (tranche == nullptr) return Corrupt("a ledger row has no tranche");
     row.cluster = &c;
-    row.payment_reference = tranche->payment_reference;
-    row.financial_year = tranche->financial_year;
-    row.paid_on = tranche->paid_on;
-    row.amount_pence = row.reversal ? Minus(Pence(), tranche->amount_pence) : tranche->amount_pence;
+    row.tranche = static_cast<uint32_t>(tranche - c.tranches.data());
   }
   for (size_t i = 0; i < clusters.size(); ++i) {
     if (next_tranche[i] != clusters[i]->tranches.size() ||
@@ -177,9 +174,9 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
   // Actors are interned, so one name is one pointer.
   std::vector<std::string_view> actors;
   std::unordered_map<const char*, uint64_t> actor_index;
-  auto actor = [&](std::string_view name) {
-    auto [it, inserted] = actor_index.try_emplace(name.data(), actors.size());
-    if (inserted) actors.push_back(name);
+  auto actor = [&](ArenaString name) {
+    auto [it, inserted] = actor_index.try_emplace(name.identity(), actors.size());
+    if (inserted) actors.push_back(name.view());
     return it->second;
   };
 
@@ -225,9 +222,9 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     uint64_t previous_position = 0;
     int64_t previous_recorded_at = 0;
     for (const TrancheRecord& t : c.tranches) {
-      body.Write(t.payment_reference);
+      body.Write(t.payment_reference.view());
       body.Varint(actor(t.actor));
-      body.Write(t.reversal_reason);
+      body.Write(t.reversal_reason.view());
       body.Write(t.financial_year);
       body.Write(t.amount_pence);
       body.PackedDate(t.paid_on);
@@ -269,8 +266,8 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     ledger.Varint(cluster_index.at(row.cluster));
     ledger.Write(row.reversal);
     ledger.Varint(actor(row.actor));
-    ledger.Write(row.command_id);
-    ledger.Write(row.reason);
+    ledger.Write(row.command_id.view());
+    ledger.Write(row.reason.view());
     ledger.Signed(row.recorded_at_us - m.recorded_at[row.position - 1]);
     ledger.Write(row.cluster_year_total_pence);
     ledger.Write(row.programme_year_total_pence);
@@ -292,15 +289,15 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
   auto model = std::make_unique<Model>();
   Model& m = *model;
   ByteReader head(bytes);
-  std::vector<std::string_view> actors(head.Count());
-  for (std::string_view& name : actors) name = m.symbols.Intern(head.StringView());
+  std::vector<ArenaString> actors(head.Count());
+  for (ArenaString& name : actors) name = m.symbols.Intern(head.StringView());
   const uint64_t clusters_bytes = head.Varint();
   head.Require(clusters_bytes <= bytes.size() - head.offset());
   if (!head.ok()) return Corrupt("the section does not decode");
-  auto read_actor = [&actors](ByteReader& in) -> std::string_view {
+  auto read_actor = [&actors](ByteReader& in) -> ArenaString {
     const uint64_t index = in.Varint();
     in.Require(index < actors.size());
-    return in.ok() ? actors[index] : std::string_view();
+    return in.ok() ? actors[index] : ArenaString();
   };
 
   // The recorded times and the ledger rows' own fields decode on a second

@@ -231,7 +231,7 @@ std::vector<LedgerEntry> ReadModel::Ledger(std::string_view cluster_id, Moment m
     const LedgerRow& row = *it;
     if (row.position > moment.as_of_position) break;
     if (!cluster_id.empty() && row.cluster_id() != cluster_id) continue;
-    if (moment.effective && row.paid_on > *moment.effective) continue;
+    if (moment.effective && row.record().paid_on > *moment.effective) continue;
     out.push_back(row.ToEntry());
   }
   return out;
