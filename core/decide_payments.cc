@@ -56,8 +56,8 @@ Decision DecideCommand(const State& state, const CommandEnvelope& command,
                        const ReverseTranche& c) {
   const Cluster* cluster = nullptr;
   TRANCHE_RETURN_IF_REJECTED(FindClusterChecked(state, command, c.cluster_id, &cluster));
-  const Tranche* found = cluster->tranches.Find(c.payment_reference);
-  if (found == nullptr) {
+  const std::optional<Tranche> found = cluster->tranches.Find(c.payment_reference);
+  if (!found.has_value()) {
     return Reject(kTrancheNotFound,
                   "cluster " + c.cluster_id + " has no tranche '" + c.payment_reference + "'",
                   {{"cluster_id", c.cluster_id}, {"payment_reference", c.payment_reference}});

@@ -96,13 +96,9 @@ void Apply(State& state, const TrancheRecorded& e) {
 
 void Apply(State& state, const TrancheReversed& e) {
   Cluster& cluster = state.MutableCluster(e.cluster_id);
-  Tranche* found = cluster.tranches.FindMutable(e.payment_reference);
-  TRANCHE_CHECK_MSG(found != nullptr && !found->reversed,
-                    "TrancheReversed names no unreversed tranche");
-  Tranche& tranche = *found;
-  tranche.reversed = true;
-  tranche.reversal_reason = e.reason;
-  cluster.net_paid[tranche.financial_year] -= tranche.amount_pence;
+  const std::optional<Tranche> reversed = cluster.tranches.Reverse(e.payment_reference, e.reason);
+  TRANCHE_CHECK_MSG(reversed.has_value(), "TrancheReversed names no unreversed tranche");
+  cluster.net_paid[reversed->financial_year] -= reversed->amount_pence;
   ++cluster.version;
 }
 

@@ -27,7 +27,8 @@ Status CheckTranches(const Cluster& cluster) {
   YearAmounts sums;
   for (const auto& [reference, tranche] : cluster.tranches) {
     if (!tranche.financial_year.Contains(tranche.paid_on) || !tranche.amount_pence.IsPositive()) {
-      return Violated("cluster " + cluster.id + " tranche " + reference + " is malformed");
+      return Violated("cluster " + cluster.id + " tranche " + std::string(reference) +
+                      " is malformed");
     }
     if (!tranche.reversed) sums[tranche.financial_year] += tranche.amount_pence;
   }
@@ -78,8 +79,9 @@ Status CheckInvariants(const State& state) {
     if (Status status = CheckClusterInvariants(state, id); !status.ok()) return status;
     if (Status status = CheckTranches(*cluster); !status.ok()) return status;
     for (const auto& [reference, tranche] : cluster->tranches) {
-      if (!references.insert(reference).second) {
-        return Violated("payment reference " + reference + " is held by two clusters");
+      if (!references.emplace(reference).second) {
+        return Violated("payment reference " + std::string(reference) +
+                        " is held by two clusters");
       }
     }
     for (const auto& [organisation_id, member] : cluster->members) {

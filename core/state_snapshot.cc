@@ -94,20 +94,25 @@ void DecodeCluster(ByteReader& in, Cluster& cluster, std::vector<uint64_t>& hash
   in.Read(cluster.rejection_reason);
   in.Read(cluster.awards);
   in.Read(cluster.net_paid);
-  std::vector<TrancheTable::Entry> tranches(in.Count());
+  const size_t count = in.Count();
+  // Room for references of up to ~40 bytes without regrowing the text; the
+  // pages of room left unused are never touched, so they cost no memory.
+  cluster.tranches.Reserve(count, count * 48);
   hashes.clear();
-  hashes.reserve(tranches.size());
-  for (size_t i = 0; in.ok() && i < tranches.size(); ++i) {
-    TrancheTable::Entry& entry = tranches[i];
-    in.Read(entry.payment_reference);
-    hashes.push_back(ReferenceHash(entry.payment_reference));
-    in.Read(entry.tranche.financial_year);
-    in.Read(entry.tranche.amount_pence);
-    entry.tranche.paid_on = in.PackedDate();
-    in.Read(entry.tranche.reversed);
-    in.Read(entry.tranche.reversal_reason);
+  hashes.reserve(count);
+  Tranche tranche;
+  for (size_t i = 0; in.ok() && i < count; ++i) {
+    const std::string_view reference = in.StringView();
+    in.Read(tranche.financial_year);
+    in.Read(tranche.amount_pence);
+    tranche.paid_on = in.PackedDate();
+    in.Read(tranche.reversed);
+    in.Read(tranche.reversal_reason);
+    if (!in.ok()) break;
+    hashes.push_back(ReferenceHash(reference));
+    cluster.tranches.AppendUnindexed(reference, tranche);
   }
-  if (in.ok()) in.Require(cluster.tranches.Assign(std::move(tranches), hashes));
+  if (in.ok()) in.Require(cluster.tranches.IndexAll(hashes));
   ReadOrderedMap(in, cluster.members, [&in](std::string& organisation_id, Member& member) {
     in.Read(organisation_id);
     in.Read(member.name);

@@ -27,6 +27,7 @@ struct FieldError {
 };
 
 inline std::string KeyText(const std::string& key) { return key; }
+inline std::string KeyText(std::string_view key) { return std::string(key); }
 inline std::string KeyText(FinancialYear key) { return key.Label(); }
 
 template <typename T>

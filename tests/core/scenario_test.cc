@@ -34,7 +34,7 @@ TEST(FinanceYearScenarioTest, YearOneIsPaidCorrectedAndClosedWithUnderspend) {
   const Cluster& wms = *state.FindCluster("wms");
   EXPECT_EQ(wessex.NetPaidFor(y1), Pence(55'000'000));
   EXPECT_EQ(wms.NetPaidFor(y1), Pence(25'000'000));
-  ASSERT_NE(wms.tranches.Find("HIEC-0004"), nullptr);
+  ASSERT_TRUE(wms.tranches.Find("HIEC-0004").has_value());
   EXPECT_TRUE(wms.tranches.Find("HIEC-0004")->reversed);
   EXPECT_EQ(wms.tranches.Find("HIEC-0004")->reversal_reason, "duplicate of HIEC-0003");
 
