@@ -120,6 +120,14 @@ void ReadModel::Apply(const EventEnvelope& envelope, const core::Event& event) {
   model_->ApplyInOrder(envelope, event);
 }
 
+void ReadModel::ReserveForReplay(uint64_t head) {
+  std::unique_lock lock(mutex_);
+  if (head <= model_->head()) return;
+  const uint64_t events = head - model_->head();
+  model_->recorded_at.reserve(head);
+  model_->ledger.reserve(model_->ledger.size() + events);
+}
+
 void ReadModel::ApplyBatch(const EventEnvelope* envelopes, const core::Event* events,
                            size_t count) {
   std::unique_lock lock(mutex_);

@@ -50,6 +50,11 @@ class ReadModel {
 
   // Applies one event. TRANCHE_CHECKs that envelope.position == head() + 1.
   void Apply(const EventEnvelope& envelope, const core::Event& event);
+  // A replay's hint: the log's head is `head`. Reserves room for the events
+  // up to it (a time each, at most a ledger row each), so the tables fill
+  // in place instead of copying themselves to fresh memory as they double;
+  // room never used is never touched, so it costs address space only.
+  void ReserveForReplay(uint64_t head);
   // Applies the first `count` of each, in order, under one lock (replay).
   void ApplyBatch(const EventEnvelope* envelopes, const core::Event* events, size_t count);
 

@@ -200,6 +200,7 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
       return Status::Ok();
     };
   }
+  if (read_model != nullptr) read_model->ReserveForReplay(store.GetHead().position);
   std::atomic<bool> failed{false};  // A fold failed: the scan may stop early.
   for (Fold& fold : folds) {
     fold.thread = std::thread([&fold, &failed] {
