@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/prefault.h"
 
 namespace tranche::core {
 
@@ -74,7 +75,10 @@ class ReferenceIndex {
     slots_[i] = slot;
   }
   void Rehash(size_t size) {
-    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
+    std::vector<Slot> fresh;
+    ReservePrefaulted(fresh, size);  // Every slot is written just below.
+    fresh.resize(size);
+    std::vector<Slot> old = std::exchange(slots_, std::move(fresh));
     for (const Slot& slot : old) {
       if (slot.index != kEmpty) Place(slot);
     }

@@ -21,6 +21,7 @@
 
 #include "core/byte_codec.h"
 #include "core/evolve.h"
+#include "core/prefault.h"
 
 namespace tranche::core {
 namespace {
@@ -99,7 +100,7 @@ void DecodeCluster(ByteReader& in, Cluster& cluster, std::vector<uint64_t>& hash
   // pages of room left unused are never touched, so they cost no memory.
   cluster.tranches.Reserve(count, count * 48);
   hashes.clear();
-  hashes.reserve(count);
+  ReservePrefaulted(hashes, count);
   Tranche tranche;
   for (size_t i = 0; in.ok() && i < count; ++i) {
     const std::string_view reference = in.StringView();

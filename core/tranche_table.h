@@ -27,6 +27,7 @@
 #include "core/date.h"
 #include "core/financial_year.h"
 #include "core/money.h"
+#include "core/prefault.h"
 #include "core/reference_index.h"
 
 namespace tranche::core {
@@ -114,8 +115,10 @@ class TrancheTable {
   // recording order, then `IndexAll` with their ReferenceHashes, which
   // indexes them in one pass with each slot fetched a few entries ahead.
   // False, leaving the table empty, when two share a reference.
+  // The rows are populated up front (core/prefault.h); the text's room is
+  // a guess, so only the pages it fills are.
   void Reserve(size_t tranches, size_t text_bytes) {
-    rows_.reserve(tranches);
+    ReservePrefaulted(rows_, tranches);
     text_.reserve(text_bytes);
   }
   void AppendUnindexed(std::string_view payment_reference, const Tranche& tranche) {

@@ -124,7 +124,7 @@ void ReadModel::ReserveForReplay(uint64_t head) {
   std::unique_lock lock(mutex_);
   if (head <= model_->head()) return;
   const uint64_t events = head - model_->head();
-  model_->recorded_at.reserve(head);
+  ReservePrefaulted(model_->recorded_at, head);  // Exact: one time per event.
   model_->ledger.reserve(model_->ledger.size() + events);
 }
 

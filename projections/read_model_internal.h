@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/prefault.h"
 #include "core/reference_index.h"
 #include "projections/read_model.h"
 
@@ -100,7 +101,8 @@ class StringArena {
       out = large_.back().get();
     } else {
       if (blocks_.empty() || kBlockBytes - used_ < bytes) {
-        blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+        blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
+        PrefaultForWrite(blocks_.back().get(), kBlockBytes);  // Filled to the end.
         used_ = 0;
       }
       out = blocks_.back().get() + used_;
@@ -328,6 +330,13 @@ struct ReadModel::Model {
     cluster_total = internal::Plus(cluster_total, signed_amount);
     programme_total = internal::Plus(programme_total, signed_amount);
     TRANCHE_CHECK_MSG(tranche <= UINT32_MAX, "too many tranches in one cluster");
+    // A replay reserves the ledger (ReserveForReplay): populate the room
+    // ahead a step at a time (core/prefault.h), so that the rows fill
+    // memory already there.
+    constexpr size_t kPrefaultRows = 8192;
+    if (ledger.size() % kPrefaultRows == 0 && ledger.capacity() - ledger.size() >= kPrefaultRows) {
+      PrefaultForWrite(ledger.data() + ledger.size(), kPrefaultRows * sizeof(internal::LedgerRow));
+    }
     ledger.push_back(internal::LedgerRow{
         envelope.position, envelope.recorded_at_us, &cluster, symbols.Intern(envelope.actor),
         arena.Copy(envelope.command_id), arena.Copy(envelope.reason), cluster_total,

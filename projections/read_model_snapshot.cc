@@ -35,6 +35,7 @@
 #include <utility>
 
 #include "core/byte_codec.h"
+#include "core/prefault.h"
 #include "projections/read_model.h"
 #include "projections/read_model_internal.h"
 
@@ -56,7 +57,7 @@ void WritePositions(ByteWriter& out, const std::vector<uint64_t>& positions) {
 
 void ReadPositions(ByteReader& in, std::vector<uint64_t>& positions) {
   const size_t count = in.Count();
-  positions.reserve(count);
+  ReservePrefaulted(positions, count);
   uint64_t previous = 0;
   for (size_t i = 0; in.ok() && i < count; ++i) {
     const uint64_t delta = in.Varint();
@@ -96,7 +97,7 @@ LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& record
   LedgerPart part;
   ByteReader in(bytes);
   const size_t head = in.Count();
-  recorded_at.reserve(head);
+  ReservePrefaulted(recorded_at, head);
   int64_t time = 0;
   for (size_t i = 0; in.ok() && i < head; ++i) {
     const int64_t delta = in.Signed();
@@ -105,8 +106,10 @@ LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& record
     recorded_at.push_back(time);
   }
   const size_t row_count = in.Count();
-  ledger.reserve(row_count);
-  part.row_clusters.reserve(row_count);
+  // Fresh tables of known size are populated before they are filled
+  // (core/prefault.h), here and below.
+  ReservePrefaulted(ledger, row_count);
+  ReservePrefaulted(part.row_clusters, row_count);
   uint64_t position = 0;
   for (size_t r = 0; in.ok() && r < row_count; ++r) {
     LedgerRow& row = ledger.emplace_back();
@@ -361,7 +364,7 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
       }
     }
     const size_t tranche_count = in.Count();
-    c.tranches.reserve(tranche_count);
+    ReservePrefaulted(c.tranches, tranche_count);
     uint64_t position = 0;
     int64_t recorded_at = 0;
     for (size_t t = 0; in.ok() && t < tranche_count; ++t) {

@@ -1,0 +1,67 @@
+// PrefaultForWrite and ReservePrefaulted (core/prefault.h).
+#include "core/prefault.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace tranche {
+namespace {
+
+// How many of the `pages` pages at `at` are resident (mincore).
+size_t ResidentPages(void* at, size_t pages) {
+  std::vector<unsigned char> residency(pages);
+  EXPECT_EQ(mincore(at, pages * static_cast<size_t>(getpagesize()), residency.data()), 0);
+  size_t resident = 0;
+  for (unsigned char r : residency) resident += r & 1;
+  return resident;
+}
+
+TEST(PrefaultTest, PopulatesTheWholePagesInsideTheRangeAndNoOthers) {
+  const size_t page = static_cast<size_t>(getpagesize());
+  const size_t pages = 256;  // 1 MiB of 4 KiB pages, above kPrefaultBytesMin.
+  void* mapped = mmap(nullptr, pages * page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapped, MAP_FAILED);
+  char* base = static_cast<char*>(mapped);
+  ASSERT_EQ(ResidentPages(base, pages), 0u);
+  // From the middle of page 0 to the middle of page 200: pages 1..199.
+  PrefaultForWrite(base + page / 2, 200 * page);
+  const size_t populated = ResidentPages(base + page, 199);
+  if (populated == 0) {
+    munmap(mapped, pages * page);
+    GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (Linux 5.14)";
+  }
+  EXPECT_EQ(populated, 199u);
+  EXPECT_EQ(ResidentPages(base, 1), 0u);               // Partly in the range: left alone.
+  EXPECT_EQ(ResidentPages(base + 200 * page, 56), 0u);  // Past it.
+  munmap(mapped, pages * page);
+}
+
+TEST(PrefaultTest, SmallRangesAreLeftToFaultIn) {
+  const size_t page = static_cast<size_t>(getpagesize());
+  const size_t pages = kPrefaultBytesMin / page - 1;
+  void* mapped = mmap(nullptr, (pages + 2) * page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapped, MAP_FAILED);
+  PrefaultForWrite(mapped, pages * page);
+  EXPECT_EQ(ResidentPages(mapped, pages + 2), 0u);
+  munmap(mapped, (pages + 2) * page);
+}
+
+TEST(PrefaultTest, ReservePrefaultedKeepsTheElementsAndReserves) {
+  std::vector<uint64_t> values = {1, 2, 3};
+  ReservePrefaulted(values, 1'000'000);
+  EXPECT_GE(values.capacity(), 1'000'000u);
+  EXPECT_EQ(values, (std::vector<uint64_t>{1, 2, 3}));
+  ReservePrefaulted(values, 2);  // Fewer than it holds: nothing changes.
+  EXPECT_EQ(values, (std::vector<uint64_t>{1, 2, 3}));
+  for (uint64_t i = 4; i <= 1'000'000; ++i) values.push_back(i);
+  EXPECT_EQ(values.back(), 1'000'000u);
+}
+
+}  // namespace
+}  // namespace tranche
