@@ -80,8 +80,8 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
             c.positions.push_back(p);
             c.tranches.push_back(TrancheRecord{arena.Copy(ev.payment_reference),
-                                               symbols.Intern(e.actor), {}, p, e.recorded_at_us,
-                                               0, ev.amount_pence, ev.paid_on,
+                                               symbols.Intern(e.actor), {}, p, 0,
+                                               ev.amount_pence, ev.paid_on,
                                                ev.financial_year});
             AddLedgerRow(e, false, MutableProgramme(ev.programme_id), c, c.tranches.size() - 1);
           },

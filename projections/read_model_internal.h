@@ -148,13 +148,13 @@ struct TrancheRecord {
   ArenaString actor;              // Interned.
   ArenaString reversal_reason;    // In the arena; empty until reversed.
   uint64_t position = 0;
-  int64_t recorded_at_us = 0;
   uint64_t reversed_position = 0;  // 0 while not reversed.
   Pence amount_pence;
   core::Date paid_on;
   FinancialYear financial_year;
 
-  TrancheView ToView() const {
+  // `recorded_at_us`: the model's RecordedAtOf(position).
+  TrancheView ToView(int64_t recorded_at_us) const {
     return TrancheView{std::string(payment_reference.view()), financial_year, amount_pence,
                        paid_on, position, recorded_at_us, std::string(actor.view()), false,
                        reversed_position, std::string(reversal_reason.view())};
@@ -165,10 +165,10 @@ struct ClusterRecord;
 
 // One ledger row (LedgerEntry): a tranche's payment or its reversal. The
 // tranche (by index in its cluster, whose record never moves) gives the
-// reference, year, date and amount, so a row holds only what is its own.
+// reference, year, date and amount, and the model's time index its time
+// (Model::RecordedAtOf), so a row holds only what is its own.
 struct LedgerRow {
   uint64_t position = 0;
-  int64_t recorded_at_us = 0;
   const ClusterRecord* cluster = nullptr;
   ArenaString actor;  // Interned.
   ArenaString command_id;
@@ -180,7 +180,8 @@ struct LedgerRow {
 
   inline const TrancheRecord& record() const;
   inline std::string_view cluster_id() const;
-  inline LedgerEntry ToEntry() const;
+  // `recorded_at_us`: the model's RecordedAtOf(position).
+  inline LedgerEntry ToEntry(int64_t recorded_at_us) const;
 };
 
 struct MemberRecord {
@@ -252,7 +253,7 @@ inline const TrancheRecord& LedgerRow::record() const { return cluster->tranches
 
 inline std::string_view LedgerRow::cluster_id() const { return cluster->bid.cluster_id; }
 
-inline LedgerEntry LedgerRow::ToEntry() const {
+inline LedgerEntry LedgerRow::ToEntry(int64_t recorded_at_us) const {
   const TrancheRecord& t = record();
   return LedgerEntry{position, recorded_at_us, std::string(actor.view()),
                      std::string(command_id.view()), reversal ? "reversal" : "tranche",
@@ -280,7 +281,12 @@ struct ReadModel::Model {
   // own keys; filled by AddProgramme and AddCluster only.
   std::unordered_map<std::string_view, ProgrammeRecord*> programme_by_id;
   std::unordered_map<std::string_view, ClusterRecord*> cluster_by_id;
-  std::vector<int64_t> recorded_at;  // Index: position - 1.
+  // Index: position - 1. Kept from going backwards for binary search, so
+  // where an event's own time is earlier (an imported log; the pipeline
+  // stamps times in order) and the event has a ledger row, its own time is
+  // in recorded_at_exceptions, by position, ascending.
+  std::vector<int64_t> recorded_at;
+  std::vector<std::pair<uint64_t, int64_t>> recorded_at_exceptions;
   std::vector<internal::LedgerRow> ledger;
   internal::StringArena arena;
   // The ledger rows' strings when the model was loaded from a snapshot,
@@ -289,6 +295,18 @@ struct ReadModel::Model {
   internal::SymbolTable symbols;
 
   uint64_t head() const { return recorded_at.size(); }
+
+  // The time the event at `position` (a tranche's, a ledger row's) was
+  // recorded; requires 1 <= position <= head().
+  int64_t RecordedAtOf(uint64_t position) const {
+    if (!recorded_at_exceptions.empty()) {
+      auto it = std::lower_bound(recorded_at_exceptions.begin(), recorded_at_exceptions.end(),
+                                 position, [](const std::pair<uint64_t, int64_t>& e,
+                                              uint64_t p) { return e.first < p; });
+      if (it != recorded_at_exceptions.end() && it->first == position) return it->second;
+    }
+    return recorded_at[position - 1];
+  }
 
   Model() = default;
   Model(const Model&) = delete;  // The indexes point into this model's maps.
@@ -337,8 +355,12 @@ struct ReadModel::Model {
     if (ledger.size() % kPrefaultRows == 0 && ledger.capacity() - ledger.size() >= kPrefaultRows) {
       PrefaultForWrite(ledger.data() + ledger.size(), kPrefaultRows * sizeof(internal::LedgerRow));
     }
+    TRANCHE_CHECK_MSG(envelope.position == head(), "a ledger row before its time is indexed");
+    if (envelope.recorded_at_us != recorded_at.back()) {
+      recorded_at_exceptions.emplace_back(envelope.position, envelope.recorded_at_us);
+    }
     ledger.push_back(internal::LedgerRow{
-        envelope.position, envelope.recorded_at_us, &cluster, symbols.Intern(envelope.actor),
+        envelope.position, &cluster, symbols.Intern(envelope.actor),
         arena.Copy(envelope.command_id), arena.Copy(envelope.reason), cluster_total,
         programme_total, static_cast<uint32_t>(tranche), reversal});
   }

@@ -92,6 +92,7 @@ struct LedgerPart {
 
 template <class ReadActor>
 LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& recorded_at,
+                            std::vector<std::pair<uint64_t, int64_t>>& recorded_at_exceptions,
                             std::vector<LedgerRow>& ledger, StringArena& arena,
                             ReadActor read_actor) {
   LedgerPart part;
@@ -125,7 +126,9 @@ LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& record
     in.Read(row.programme_year_total_pence);
     in.Require(cluster <= UINT32_MAX && position >= 1 && position <= head);
     if (!in.ok()) break;
-    row.recorded_at_us = recorded_at[position - 1] + time_difference;
+    if (time_difference != 0) {
+      recorded_at_exceptions.emplace_back(position, recorded_at[position - 1] + time_difference);
+    }
     part.row_clusters.push_back(static_cast<uint32_t>(cluster));
   }
   part.ok = in.ok() && in.AtEnd();
@@ -232,10 +235,11 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
       body.Write(t.amount_pence);
       body.PackedDate(t.paid_on);
       body.Varint(t.position - previous_position);
-      body.Signed(t.recorded_at_us - previous_recorded_at);
+      const int64_t recorded_at_us = m.RecordedAtOf(t.position);
+      body.Signed(recorded_at_us - previous_recorded_at);
       body.Varint(t.reversed_position);
       previous_position = t.position;
-      previous_recorded_at = t.recorded_at_us;
+      previous_recorded_at = recorded_at_us;
     }
     body.Write(c.net_paid_by_year);
     body.Varint(c.members.size());
@@ -271,7 +275,7 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     ledger.Varint(actor(row.actor));
     ledger.Write(row.command_id.view());
     ledger.Write(row.reason.view());
-    ledger.Signed(row.recorded_at_us - m.recorded_at[row.position - 1]);
+    ledger.Signed(m.RecordedAtOf(row.position) - m.recorded_at[row.position - 1]);
     ledger.Write(row.cluster_year_total_pence);
     ledger.Write(row.programme_year_total_pence);
   }
@@ -310,7 +314,8 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
   LedgerPart ledger_part;
   std::thread ledger_thread([&] {
     ledger_part = DecodeLedgerPart(bytes.substr(head.offset() + clusters_bytes), m.recorded_at,
-                                   m.ledger, m.ledger_arena, read_actor);
+                                   m.recorded_at_exceptions, m.ledger, m.ledger_arena,
+                                   read_actor);
   });
   ByteReader in(bytes.substr(head.offset(), clusters_bytes));
 
@@ -366,7 +371,6 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
     const size_t tranche_count = in.Count();
     ReservePrefaulted(c.tranches, tranche_count);
     uint64_t position = 0;
-    int64_t recorded_at = 0;
     for (size_t t = 0; in.ok() && t < tranche_count; ++t) {
       TrancheRecord& tranche = c.tranches.emplace_back();
       tranche.payment_reference = m.arena.Copy(in.StringView());
@@ -376,9 +380,10 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
       in.Read(tranche.amount_pence);
       tranche.paid_on = in.PackedDate();
       position += in.Varint();
-      recorded_at += in.Signed();
+      // The tranche's time (a delta from the previous tranche's) is its
+      // ledger row's: the model keeps it once (Model::RecordedAtOf).
+      (void)in.Signed();
       tranche.position = position;
-      tranche.recorded_at_us = recorded_at;
       tranche.reversed_position = in.Varint();
       in.Require(tranche.reversed_position == 0 || tranche.reversed_position > position);
     }

@@ -53,8 +53,10 @@ std::map<FinancialYear, Pence> NetPaidByYear(const ClusterRecord& cluster, const
   return totals;
 }
 
+// `recorded_at(position)`: the model's RecordedAtOf.
+template <class RecordedAt>
 ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programme,
-                         const Moment& moment) {
+                         const Moment& moment, RecordedAt recorded_at) {
   const uint64_t at = moment.as_of_position;
   ClusterView view;
   view.moment = moment;
@@ -123,7 +125,7 @@ ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programm
   std::sort(view.members.begin(), view.members.end(), by_name);
   const size_t shown = std::min<size_t>(view.tranche_count, kClusterViewTranchesMax);
   for (auto it = known_end - static_cast<std::ptrdiff_t>(shown); it != known_end; ++it) {
-    TrancheView tranche = it->ToView();
+    TrancheView tranche = it->ToView(recorded_at(it->position));
     tranche.reversed = tranche.reversed_position != 0 && tranche.reversed_position <= at;
     if (!tranche.reversed) {
       tranche.reversed_position = 0;
@@ -203,7 +205,8 @@ StatusOr<ClusterView> ReadModel::Cluster(std::string_view cluster_id, Moment mom
                             "no cluster '" + std::string(cluster_id) + "' at that moment");
   }
   const ProgrammeRecord& programme = model_->programmes.at(it->second.bid.programme_id);
-  return BuildCluster(it->second, programme, moment);
+  return BuildCluster(it->second, programme, moment,
+                      [this](uint64_t position) { return model_->RecordedAtOf(position); });
 }
 
 std::vector<ClusterView> ReadModel::Clusters(std::string_view programme_id, Moment moment) const {
@@ -213,7 +216,8 @@ std::vector<ClusterView> ReadModel::Clusters(std::string_view programme_id, Mome
   for (const auto& [id, c] : model_->clusters) {
     if (c.positions.front() > moment.as_of_position) continue;
     if (!programme_id.empty() && c.bid.programme_id != programme_id) continue;
-    out.push_back(BuildCluster(c, model_->programmes.at(c.bid.programme_id), moment));
+    out.push_back(BuildCluster(c, model_->programmes.at(c.bid.programme_id), moment,
+                               [this](uint64_t position) { return model_->RecordedAtOf(position); }));
   }
   return out;
 }
@@ -232,7 +236,7 @@ std::vector<LedgerEntry> ReadModel::Ledger(std::string_view cluster_id, Moment m
     if (row.position > moment.as_of_position) break;
     if (!cluster_id.empty() && row.cluster_id() != cluster_id) continue;
     if (moment.effective && row.record().paid_on > *moment.effective) continue;
-    out.push_back(row.ToEntry());
+    out.push_back(row.ToEntry(model_->RecordedAtOf(row.position)));
   }
   return out;
 }

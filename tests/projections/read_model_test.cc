@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,12 @@ using core::testing::Fy;
 
 class ReadModelTest : public ::testing::Test {
  protected:
-  void Apply(const std::string& stream, core::Event event, const std::string& reason = "") {
+  // Recorded at 1,000,000 µs + its position, unless `recorded_at_us` says.
+  void Apply(const std::string& stream, core::Event event, const std::string& reason = "",
+             std::optional<int64_t> recorded_at_us = std::nullopt) {
     const uint64_t position = model_.head() + 1;
-    EventEnvelope envelope{position, stream, 0, 1'000'000 + static_cast<int64_t>(position),
+    EventEnvelope envelope{position, stream, 0,
+                           recorded_at_us.value_or(1'000'000 + static_cast<int64_t>(position)),
                            "finance-" + std::to_string(position % 3),
                            "command-with-a-long-identifier-" + std::to_string(position), reason};
     model_.Apply(envelope, event);
@@ -144,6 +148,52 @@ TEST_F(ReadModelTest, ABatchAppliesLikeItsEventsOneByOne) {
   // A batch that does not follow the head is refused like a single event.
   EXPECT_DEATH(batched.ApplyBatch(applied_envelopes_.data(), applied_events_.data(), 1),
                "events applied out of order");
+}
+
+TEST_F(ReadModelTest, AnEventRecordedBeforeItsPredecessorKeepsItsOwnTime) {
+  // An imported log may go back in time. The model's time index stays
+  // monotonic for as-of-time lookups, while the tranches and ledger rows
+  // show each event's own time, also after a snapshot's round trip.
+  Open();
+  const uint64_t first = model_.head() + 1;
+  Apply("cluster-north", Tranche("north", 1), "", 5'000'000);
+  Apply("cluster-north", Tranche("north", 2), "", 4'000'000);         // Earlier.
+  Apply("cluster-north", Reversal("north", 1), "typo", 3'000'000);    // Earlier still.
+  Apply("cluster-north", Tranche("north", 3), "", 6'000'000);
+  Apply("cluster-south", Tranche("south", 4), "", 5'500'000);         // Earlier, other cluster.
+
+  auto check = [&](const ReadModel& model) {
+    const std::vector<LedgerEntry> rows = model.Ledger("", {model.head(), {}});
+    ASSERT_EQ(rows.size(), 5u);
+    const std::vector<int64_t> own = {5'000'000, 4'000'000, 3'000'000, 6'000'000, 5'500'000};
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i].position, first + i);
+      EXPECT_EQ(rows[i].recorded_at_us, own[i]) << "row " << i;
+    }
+    auto north = model.Cluster("north", {model.head(), {}});
+    ASSERT_TRUE(north.ok());
+    ASSERT_EQ(north->tranches.size(), 3u);
+    for (const TrancheView& tranche : north->tranches) {
+      const int64_t expected = tranche.position == first       ? 5'000'000
+                               : tranche.position == first + 1 ? 4'000'000
+                                                               : 6'000'000;
+      EXPECT_EQ(tranche.recorded_at_us, expected) << tranche.payment_reference;
+    }
+    // The index: times never go back, so 4,000,000 µs is before all five.
+    EXPECT_EQ(model.PositionAtTime(4'999'999), first - 1);
+    EXPECT_EQ(model.PositionAtTime(5'000'000), first + 2);
+    EXPECT_EQ(model.PositionAtTime(6'000'000), first + 4);
+    EXPECT_EQ(model.RecordedAt(first + 1), 5'000'000);  // The index's time.
+  };
+  check(model_);
+
+  std::string bytes;
+  model_.EncodeSnapshot(&bytes);
+  ReadModel loaded;
+  ASSERT_TRUE(loaded.DecodeSnapshot(bytes).ok());
+  check(loaded);
+  EXPECT_EQ(LedgerToCsv(loaded.Ledger("", {loaded.head(), {}})),
+            LedgerToCsv(model_.Ledger("", {model_.head(), {}})));
 }
 
 TEST_F(ReadModelTest, ReversalOfAnUnknownReferenceIsRefusedLoudly) {
