@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -72,8 +71,6 @@ class ArenaString {
     std::memcpy(&size, prefixed_, sizeof size);
     return {prefixed_ + sizeof size, size};
   }
-  operator std::string_view() const { return view(); }  // NOLINT: a string, read as one.
-  bool empty() const { return prefixed_ == nullptr; }
   // Same storage: interned strings compare by pointer.
   const char* identity() const { return prefixed_; }
 
