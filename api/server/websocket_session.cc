@@ -81,6 +81,11 @@ void WebSocketSession::Run(beast::http::request<beast::http::string_body> reques
   timeout.keep_alive_pings = false;
   ws_.set_option(timeout);
   ws_.read_message_max(kWebSocketIncomingBytesMax);
+  // One message, one frame, one write: Beast's default splits every message
+  // longer than its 4 KiB write buffer into frames of that size, each its own
+  // system call here and its own header read at the client (a batch frame of
+  // a 20 ms flush is ~8 KiB; docs/DECISIONS.md §11, §13).
+  ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(beast::http::field::server, "tranched"); }));
   // Runs inside our reads, so on the strand: any frame from the client shows it reads.
