@@ -773,6 +773,9 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
   uint64_t checkpoints = 0, messages = 0, frames = 0;
   std::string first_error;
   std::vector<uint32_t> from_recorded, from_ack;
+  // The same latencies by the second of the phase the event was recorded in,
+  // to tell a steady tail from a transient one.
+  std::vector<std::vector<uint32_t>> by_second;
   from_recorded.reserve(events * subscribers.size());
   from_ack.reserve(events * subscribers.size());
   uint64_t before_ack = 0, missing_ack = 0, undelivered = 0;
@@ -793,7 +796,13 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
     for (size_t i = 0; i < received.size() && i < events; ++i) {
       const int64_t at = ledger.epoch_us + received[i];
       const int64_t recorded = ledger.recorded_us[i];
-      from_recorded.push_back(static_cast<uint32_t>(std::max<int64_t>(0, at - recorded)));
+      const auto latency = static_cast<uint32_t>(std::max<int64_t>(0, at - recorded));
+      from_recorded.push_back(latency);
+      const int64_t second = (recorded - ledger.recorded_us[0]) / 1'000'000;
+      if (ledger.recorded_us[0] >= 0 && second >= 0 && second < 3600) {
+        if (by_second.size() <= static_cast<size_t>(second)) by_second.resize(second + 1);
+        by_second[second].push_back(latency);
+      }
       if (ledger.ack_us[i] < 0) {
         ++missing_ack;
         continue;
@@ -809,6 +818,10 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
     return (a == after.end() ? 0.0 : a->second) - (b == before.end() ? 0.0 : b->second);
   };
   const double groups = delta("tranche_commit_group_events_count");
+  json p99_by_second = json::array();
+  for (auto& second : by_second) {
+    p99_by_second.push_back(std::round(Ms(Percentile(&second, 0.99)) * 10) / 10);
+  }
   const double p50_recorded = Ms(Percentile(&from_recorded, 0.50));
   const double p99_recorded = Ms(Percentile(&from_recorded, 0.99));
   const double max_recorded = Ms(Percentile(&from_recorded, 1.0));
@@ -849,6 +862,7 @@ PhaseFigures RunPhase(const Options& options, bool with_stalled) {
              {"drain_ms_after_last_answer", std::round(drain_ms)},
              {"latency_ms_from_recorded_at_p50", p50_recorded},
              {"latency_ms_from_recorded_at_p99", p99_recorded},
+             {"latency_ms_from_recorded_at_p99_by_second", p99_by_second},
              {"latency_ms_from_recorded_at_max", max_recorded},
              {"latency_ms_from_answer_p50", p50_ack},
              {"latency_ms_from_answer_p99", p99_ack},

@@ -51,7 +51,9 @@ void HandleCommand(const RouteContext& context, const std::string& name,
   core::CommandEnvelope command = std::get<core::CommandEnvelope>(std::move(parsed));
   command.actor = request.principal ? request.principal->name : "anonymous";
   EventRenderer renderer = DomainEventRenderer();
-  context.service->pipeline().Submit(
+  // When the server is quiet this thread decides, writes and fsyncs the
+  // command itself and answers before returning: no thread hand-off.
+  context.service->pipeline().SubmitMayRunHere(
       std::move(command), [responder, renderer](service::CommandOutcome outcome) {
         if (outcome.result) {
           responder.Send(ResultResponse(*outcome.result, renderer));
