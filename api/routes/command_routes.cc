@@ -51,8 +51,6 @@ void HandleCommand(const RouteContext& context, const std::string& name,
   core::CommandEnvelope command = std::get<core::CommandEnvelope>(std::move(parsed));
   command.actor = request.principal ? request.principal->name : "anonymous";
   EventRenderer renderer = DomainEventRenderer();
-  // Submit, not SubmitMayRunHere: leading from this thread saved no
-  // measurable CPU and cost ~4% under load (docs/DECISIONS.md §19).
   context.service->pipeline().Submit(
       std::move(command), [responder, renderer](service::CommandOutcome outcome) {
         if (outcome.result) {

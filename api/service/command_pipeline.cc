@@ -98,10 +98,6 @@ void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done
   Admit(Queued{std::move(command), std::move(done), SteadyMicros()}, /*may_decide_here=*/false);
 }
 
-void CommandPipeline::SubmitMayRunHere(core::CommandEnvelope command, CommandCallback done) {
-  Admit(Queued{std::move(command), std::move(done), SteadyMicros()}, /*may_decide_here=*/true);
-}
-
 CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
   // Usually the answer comes on this very thread before Admit returns. A
   // mutex and condition variable cost no system call then; std::promise's

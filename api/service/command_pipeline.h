@@ -26,13 +26,11 @@
 // fsync and no thread hand-off per command; under load Execute queues like
 // Submit and waits, and its command joins the next commit group.
 //
-// Threads: Submit, SubmitMayRunHere, Execute, health and Stop may be called
-// from any thread (Execute not from a callback, nor from a thread that must
-// not wait for other commands, such as the HTTP server's, which uses
-// SubmitMayRunHere). Callbacks run on the decider thread (rejections,
-// duplicates), a store thread (durable results, failures) or the thread in
-// Execute or SubmitMayRunHere, and must not block. The store must outlive
-// the pipeline.
+// Threads: Submit, Execute, health and Stop may be called from any thread
+// (Execute not from a callback, nor from a thread that must not wait for an
+// fsync, such as the HTTP server's). Callbacks run on the decider thread
+// (rejections, duplicates), a store thread (durable results, failures) or the
+// thread in Execute, and must not block. The store must outlive the pipeline.
 #pragma once
 
 #include <condition_variable>
@@ -109,14 +107,6 @@ class CommandPipeline {
 
   // Decides and appends `command` and waits until it is durable (or refused).
   CommandOutcome Execute(core::CommandEnvelope command);
-
-  // Submit, but when nothing is queued and nobody is deciding, `command` is
-  // decided on this thread, and, when the store's writer is idle too, written
-  // and fsynced here before this returns, `done` with it (Execute's leader
-  // path without its wait). Under load it queues exactly like Submit. For a
-  // thread that may wait for one fsync when the server is quiet but must
-  // never wait for other commands: the HTTP server's (docs/DECISIONS.md §19).
-  void SubmitMayRunHere(core::CommandEnvelope command, CommandCallback done);
 
   // Stops taking commands, decides those already queued, and waits until
   // every append handed to the store has completed and its caller heard.

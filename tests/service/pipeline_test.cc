@@ -4,7 +4,6 @@
 #include <chrono>
 #include <future>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -317,67 +316,6 @@ TEST_F(ServiceFixture, ExecuteOnAnIdlePipelineRunsTheCommandOnTheCallingThread) 
                                    [&](const auto& member) { return member.name == name; });
     EXPECT_TRUE(shown) << name;
   }
-}
-
-// SubmitMayRunHere, the HTTP routes' way in: on an idle pipeline the command
-// is decided, written and answered on the calling thread before the call
-// returns (one group of its own); the answer is the same as Submit's.
-TEST_F(ServiceFixture, SubmitMayRunHereOnAnIdlePipelineAnswersBeforeReturning) {
-  SetUpSmallProgramme();
-  auto submit_here = [&](const std::string& id, int64_t pence, const std::string& reference,
-                         std::optional<CommandOutcome>* answer, std::thread::id* answered_on) {
-    auto parsed = core::ParseCommand("record-tranche", Tranche(id, pence, reference));
-    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
-    envelope.actor = "tester";
-    service_->pipeline().SubmitMayRunHere(std::move(envelope), [=](CommandOutcome outcome) {
-      *answer = std::move(outcome);
-      *answered_on = std::this_thread::get_id();
-    });
-  };
-  // Right after the set-up's Submits their threads may still be finishing,
-  // so a command may be queued once; once one ran here, the next ones must.
-  int tries = 0;
-  std::vector<std::future<void>> waits;
-  for (;; ++tries) {
-    ASSERT_LT(tries, 50) << "SubmitMayRunHere never ran on the calling thread";
-    auto answer = std::make_shared<std::optional<CommandOutcome>>();
-    auto answered_on = std::make_shared<std::thread::id>();
-    auto parsed = core::ParseCommand("add-member", Member("w" + std::to_string(tries),
-                                                          "Warm Trust " + std::to_string(tries)));
-    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
-    auto promise = std::make_shared<std::promise<void>>();
-    waits.push_back(promise->get_future());
-    service_->pipeline().SubmitMayRunHere(std::move(envelope), [=](CommandOutcome outcome) {
-      *answer = std::move(outcome);
-      *answered_on = std::this_thread::get_id();
-      promise->set_value();
-    });
-    waits.back().wait();
-    ASSERT_TRUE(answer->has_value() && (*answer)->result.has_value());
-    if (*answered_on == std::this_thread::get_id()) break;
-  }
-  const uint64_t head = Head();
-  const eventstore::WriterStats before = store_->GetWriterStats();
-  std::optional<CommandOutcome> paid;
-  std::thread::id paid_on;
-  submit_here("here-1", 60000, "H1", &paid, &paid_on);
-  ASSERT_TRUE(paid.has_value()) << "not answered before SubmitMayRunHere returned";
-  EXPECT_EQ(paid_on, std::this_thread::get_id());
-  ASSERT_TRUE(paid->result.has_value()) << paid->error.ToString();
-  EXPECT_EQ(paid->result->first_position, head + 1);
-  EXPECT_EQ(Head(), head + 1);
-  EXPECT_EQ(store_->GetWriterStats().groups_written, before.groups_written + 1);
-  // A rejection and a retry are answered here too, and append nothing.
-  std::optional<CommandOutcome> over, retried;
-  std::thread::id over_on, retried_on;
-  submit_here("here-2", 1, "H2", &over, &over_on);
-  ASSERT_TRUE(over.has_value() && over->rejection.has_value());
-  EXPECT_EQ(over->rejection->code, "tranche_exceeds_award");
-  submit_here("here-1", 60000, "H1", &retried, &retried_on);
-  ASSERT_TRUE(retried.has_value() && retried->result.has_value());
-  EXPECT_TRUE(retried->result->duplicate);
-  EXPECT_EQ(retried->result->first_position, head + 1);
-  EXPECT_EQ(Head(), head + 1);
 }
 
 // Execute gives the same answers as Submit: rejections, retries, reuse of a
