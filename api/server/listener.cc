@@ -87,6 +87,12 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
     context_->Log({{"level", "warn"}, {"msg", "connection_rejected"}, {"reason", "connections_max"}});
     std::make_shared<RejectSession>(std::move(socket))->Run();
   } else {
+    // Every write here is a whole response or a whole stream frame: send it
+    // now. With Nagle's algorithm a frame written while the previous one is
+    // unacknowledged waits for that ACK, which the client may delay by up
+    // to 40 ms (docs/DECISIONS.md §19).
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     auto session = std::make_shared<HttpSession>(std::move(socket), ConnectionSlot(context_), context_);
     session->Run();
   }

@@ -196,12 +196,13 @@ void WebSocketSession::OnLive(LiveBatch batch) {
 }
 
 void WebSocketSession::DrainMailbox() {
-  std::vector<LiveBatch> batches;
+  // The two vectors trade places, so neither allocates once both have grown.
   {
     std::lock_guard lock(mailbox_mutex_);
-    batches.swap(mailbox_);
+    draining_.swap(mailbox_);
   }
-  for (const LiveBatch& batch : batches) HandleLive(batch);
+  for (const LiveBatch& batch : draining_) HandleLive(batch);
+  draining_.clear();
 }
 
 void WebSocketSession::HandleLive(const LiveBatch& batch) {
@@ -323,7 +324,7 @@ void WebSocketSession::OnWrite(beast::error_code ec, size_t) {
   if (ec) {
     queue_.clear();
     queued_messages_ = 0;
-    beast::get_lowest_layer(ws_).close();  // The pending read fails and finishes us.
+    CloseSocket();  // The pending read fails and finishes us.
     return;
   }
   written_position_ = in_flight_covered_;
@@ -350,7 +351,7 @@ void WebSocketSession::OnTimer(beast::error_code ec) {
   const auto stall = context_->options.websocket_stall_timeout;
   if (mode_ == Mode::kClosing) {
     if (now - closing_since_ >= context_->options.websocket_close_timeout) {
-      beast::get_lowest_layer(ws_).close();  // The client never took the close frame.
+      CloseSocket();  // The client never took the close frame.
       return;
     }
   } else if ((writing_ && now - write_started_ >= stall) || now - last_heard_ >= stall) {
@@ -362,6 +363,11 @@ void WebSocketSession::OnTimer(beast::error_code ec) {
     ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->ping_pending_ = false; });
   }
   ArmTimer();
+}
+
+void WebSocketSession::CloseSocket() {
+  beast::error_code ignored;
+  ws_.next_layer().close(ignored);
 }
 
 uint64_t WebSocketSession::ResumePosition() const { return written_position_ + 1; }
@@ -419,7 +425,7 @@ void WebSocketSession::Finish(const std::string& reason) {
     context_->metrics.websocket_sessions.Decrement();
     context_->metrics.RecordWebSocketClose(reason);
   }
-  beast::get_lowest_layer(ws_).close();
+  CloseSocket();
   if (!counted) return;
   context_->Log({{"level", "info"}, {"msg", "websocket_closed"}, {"reason", reason},
                  {"remote", remote_}});

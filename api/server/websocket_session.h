@@ -110,10 +110,14 @@ class WebSocketSession : public LiveSubscriber,
                  const std::string& reason_prefix);
   void StartClose();
   void Finish(const std::string& reason);
+  void CloseSocket();  // Idempotent; pending operations fail.
   uint64_t ResumePosition() const;
   bool QueueHasRoom() const;
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // Over the plain socket: the session keeps its own stall timer, so
+  // beast::tcp_stream's per-operation timeout layer would be work per frame
+  // for nothing.
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   boost::asio::steady_timer timer_;
   boost::beast::flat_buffer buffer_;
   ConnectionSlot slot_;
@@ -139,6 +143,7 @@ class WebSocketSession : public LiveSubscriber,
   size_t in_flight_messages_ = 0;
   std::mutex mailbox_mutex_;
   std::vector<LiveBatch> mailbox_;  // Live batches not yet drained on the strand.
+  std::vector<LiveBatch> draining_;  // On the strand: swapped with mailbox_, keeps its capacity.
   bool ping_pending_ = false;
   Clock::time_point write_started_;
   Clock::time_point last_ping_sent_;
