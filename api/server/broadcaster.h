@@ -8,7 +8,7 @@
 // renders the whole flush as one batch frame "[m1,\nm2]" that every
 // unfiltered frames=batch session can send as it is, copies the subscriber
 // list under the lock and hands the batch to each subscriber outside it. A
-// subscriber's OnLive() only posts to its own strand, so a slow subscriber
+// subscriber's OnLive() only posts to its own io thread, so a slow subscriber
 // never slows Publish() or the others; what it cannot queue it later reads
 // back from the store (see websocket_session.h). Nothing is queued or
 // rendered while nobody listens.

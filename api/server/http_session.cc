@@ -158,11 +158,11 @@ void HttpSession::HandleRequest(Request request) {
   if (!pending.keep_alive) read_closed_ = true;
   const uint64_t id = pending.id;
   RawRequest raw = ToRawRequest(std::move(request), remote_);
-  // A handler that answers at once (every GET) runs on this strand, inside
+  // A handler that answers at once (every GET) runs on this io thread, inside
   // router.Handle below: its answer is kept in inline_response_ and handled
   // after Handle returns, once the route and principal are known, without a
   // post. An answer from another thread (a command, after its fsync) is
-  // posted to the strand and runs after this handler has finished.
+  // posted to this thread and runs after this handler has finished.
   Responder responder([self = shared_from_this(), id](Response response) {
     net::dispatch(self->stream_.get_executor(),
                   [self, id, response = std::move(response)]() mutable {

@@ -1,7 +1,7 @@
 // HttpSession: one HTTP/1.1 keep-alive connection (chat-multi's
 // http_session). Reads requests, routes them, writes answers in request
-// order. Handlers answer at once (on this session's strand) or later from
-// any thread; later answers are posted back to the strand.
+// order. Handlers answer at once (on this session's io thread) or later from
+// any thread; later answers are posted back to that thread.
 //
 // Limits: a body over kHttpBodyBytesMax → 413, headers over
 // kHttpHeaderBytesMax → 431, both then close. Waiting for a request's first
@@ -10,7 +10,7 @@
 // the session stops reading. A WebSocket upgrade to /v1/stream becomes a
 // WebSocketSession on the same socket.
 //
-// Threads: all members are touched on the session's strand only.
+// Threads: all members are touched on the session's io thread only.
 #pragma once
 
 #include <boost/asio.hpp>

@@ -44,8 +44,10 @@ class RejectSession : public std::enable_shared_from_this<RejectSession> {
 
 }  // namespace
 
-Listener::Listener(net::io_context& io_context, std::shared_ptr<ServerContext> context)
-    : io_context_(io_context), acceptor_(net::make_strand(io_context)), context_(std::move(context)) {}
+Listener::Listener(std::vector<net::io_context*> io_contexts, std::shared_ptr<ServerContext> context)
+    : io_contexts_(std::move(io_contexts)),
+      acceptor_(*io_contexts_.front()),
+      context_(std::move(context)) {}
 
 Status Listener::Open(const tcp::endpoint& endpoint) {
   beast::error_code ec;
@@ -70,9 +72,11 @@ void Listener::Stop() {
 }
 
 void Listener::DoAccept() {
-  // Each connection gets its own strand.
-  acceptor_.async_accept(net::make_strand(io_context_),
-                         beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  // The connection lives on the next io thread; only that thread runs its
+  // handlers, which serialises them as a strand would.
+  net::io_context& next = *io_contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % io_contexts_.size();
+  acceptor_.async_accept(next, beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
 }
 
 void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {

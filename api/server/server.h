@@ -1,5 +1,11 @@
 // Server: the Beast HTTP + WebSocket server on one port: a Listener, its
-// sessions and the io_context threads that run them.
+// sessions and the io threads that run them.
+//
+// One io_context per io thread, each connection on one of them (round robin
+// at accept): a session's handlers all run on its thread, so it needs no
+// strand, and work posted to it (answers, live batches) wakes that thread
+// alone. One io_context shared by every thread made them hand work to each
+// other through its condition variable (docs/DECISIONS.md §19).
 //
 // Lifetime: the Router, Authenticator, Metrics, Broadcaster and EventStore
 // passed in must outlive the Server. Start() once; Stop() once (the destructor
@@ -38,8 +44,9 @@ class Server {
   size_t open_connections() const { return context_->connections.load(); }
 
  private:
-  boost::asio::io_context io_context_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;  // One per io thread.
+  std::vector<WorkGuard> work_;
   std::shared_ptr<ServerContext> context_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;

@@ -88,7 +88,7 @@ void WebSocketSession::Run(beast::http::request<beast::http::string_body> reques
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(beast::http::field::server, "tranched"); }));
-  // Runs inside our reads, so on the strand: any frame from the client shows it reads.
+  // Runs inside our reads, so on the io thread: any frame from the client shows it reads.
   ws_.control_callback([this](websocket::frame_type, beast::string_view) {
     last_heard_ = Clock::now();
   });

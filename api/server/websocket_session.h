@@ -35,7 +35,7 @@
 // posts a drain only when the mailbox was empty, so a session that is behind
 // costs the publisher one push per batch, not one post.
 //
-// Threads: all members on the session's strand, except mailbox_ (under
+// Threads: all members on the session's io thread, except mailbox_ (under
 // mailbox_mutex_); OnLive/Shutdown any thread.
 #pragma once
 
@@ -142,8 +142,8 @@ class WebSocketSession : public LiveSubscriber,
   uint64_t in_flight_covered_ = 0;
   size_t in_flight_messages_ = 0;
   std::mutex mailbox_mutex_;
-  std::vector<LiveBatch> mailbox_;  // Live batches not yet drained on the strand.
-  std::vector<LiveBatch> draining_;  // On the strand: swapped with mailbox_, keeps its capacity.
+  std::vector<LiveBatch> mailbox_;  // Live batches not yet drained on the io thread.
+  std::vector<LiveBatch> draining_;  // On the io thread: swapped with mailbox_, keeps its capacity.
   bool ping_pending_ = false;
   Clock::time_point write_started_;
   Clock::time_point last_ping_sent_;
