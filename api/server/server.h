@@ -16,7 +16,6 @@
 
 #include <boost/asio.hpp>
 #include <memory>
-#include <optional>
 #include <thread>
 #include <vector>
 
