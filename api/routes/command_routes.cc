@@ -51,7 +51,7 @@ void HandleCommand(const RouteContext& context, const std::string& name,
   core::CommandEnvelope command = std::get<core::CommandEnvelope>(std::move(parsed));
   command.actor = request.principal ? request.principal->name : "anonymous";
   EventRenderer renderer = DomainEventRenderer();
-  context.service->pipeline().Submit(
+  context.service->pipeline().SubmitMayDecideHere(
       std::move(command), [responder, renderer](service::CommandOutcome outcome) {
         if (outcome.result) {
           responder.Send(ResultResponse(*outcome.result, renderer));

@@ -95,7 +95,11 @@ Status CommandPipeline::RefusalLocked() const {
 }
 
 void CommandPipeline::Submit(core::CommandEnvelope command, CommandCallback done) {
-  Admit(Queued{std::move(command), std::move(done), SteadyMicros()}, /*may_decide_here=*/false);
+  Admit(Queued{std::move(command), std::move(done), SteadyMicros()}, Here::kNothing);
+}
+
+void CommandPipeline::SubmitMayDecideHere(core::CommandEnvelope command, CommandCallback done) {
+  Admit(Queued{std::move(command), std::move(done), SteadyMicros()}, Here::kDecide);
 }
 
 CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
@@ -115,19 +119,19 @@ CommandOutcome CommandPipeline::Execute(core::CommandEnvelope command) {
                  answer->ready.notify_one();
                },
                SteadyMicros()},
-        /*may_decide_here=*/true);
+        Here::kDecideAndWrite);
   std::unique_lock lock(answer->mutex);
   answer->ready.wait(lock, [&answer] { return answer->outcome.has_value(); });
   return std::move(*answer->outcome);
 }
 
-void CommandPipeline::Admit(Queued item, bool may_decide_here) {
+void CommandPipeline::Admit(Queued item, Here here) {
   Status refusal;
   bool decide_here = false;
   {
     std::lock_guard lock(mutex_);
     refusal = RefusalLocked();
-    if (refusal.ok() && may_decide_here && !deciding_ && queue_.empty()) {
+    if (refusal.ok() && here != Here::kNothing && !deciding_ && queue_.empty()) {
       deciding_ = true;  // The decider thread waits for this call.
       decide_here = true;
     } else if (refusal.ok()) {
@@ -138,7 +142,7 @@ void CommandPipeline::Admit(Queued item, bool may_decide_here) {
   if (!refusal.ok()) {
     Finish(item, ErrorOutcome(std::move(refusal)));
   } else if (decide_here) {
-    Process(std::move(item), /*write_if_idle=*/true);
+    Process(std::move(item), /*write_if_idle=*/here == Here::kDecideAndWrite);
     std::lock_guard lock(mutex_);
     deciding_ = false;
     if (stopping_ || !queue_.empty()) queue_changed_.notify_one();

@@ -25,12 +25,17 @@
 // (EventStore::AppendWriteIfIdle). A lone in-process submitter so pays one
 // fsync and no thread hand-off per command; under load Execute queues like
 // Submit and waits, and its command joins the next commit group.
+// SubmitMayDecideHere is the half of that for a caller that must not wait
+// for an fsync (the HTTP server's threads): when the decider is idle it runs
+// steps 1–4 on the caller's thread and returns, the store's writer doing
+// the write; it spares a thread wake-up per command when the load is light.
 //
-// Threads: Submit, Execute, health and Stop may be called from any thread
-// (Execute not from a callback, nor from a thread that must not wait for an
-// fsync, such as the HTTP server's). Callbacks run on the decider thread
-// (rejections, duplicates), a store thread (durable results, failures) or the
-// thread in Execute, and must not block. The store must outlive the pipeline.
+// Threads: Submit, SubmitMayDecideHere, Execute, health and Stop may be
+// called from any thread (Execute not from a callback, nor from a thread
+// that must not wait for an fsync, such as the HTTP server's). Callbacks run
+// on the decider thread or the thread in SubmitMayDecideHere (rejections,
+// duplicates), a store thread (durable results, failures) or the thread in
+// Execute, and must not block. The store must outlive the pipeline.
 #pragma once
 
 #include <condition_variable>
@@ -105,6 +110,11 @@ class CommandPipeline {
   // Queues `command` (actor set by the caller; recorded_at is stamped here).
   void Submit(core::CommandEnvelope command, CommandCallback done);
 
+  // As Submit, but when nobody is deciding and nothing is queued, decides
+  // `command` on the calling thread and hands its events to the store
+  // there, sparing the decider thread's wake-up. Never waits for an fsync.
+  void SubmitMayDecideHere(core::CommandEnvelope command, CommandCallback done);
+
   // Decides and appends `command` and waits until it is durable (or refused).
   CommandOutcome Execute(core::CommandEnvelope command);
 
@@ -131,10 +141,12 @@ class CommandPipeline {
 
   // A refusal for a new command, or ok. Under mutex_.
   Status RefusalLocked() const;
-  // Submit and Execute: queues `item`, or (`may_decide_here`, nobody
-  // deciding, nothing queued) decides it on this thread, where the store
-  // may write it too.
-  void Admit(Queued item, bool may_decide_here);
+  // What the calling thread may do with its own command when idle.
+  enum class Here { kNothing, kDecide, kDecideAndWrite };
+  // Submit, SubmitMayDecideHere and Execute: queues `item`, or (`here` not
+  // kNothing, nobody deciding, nothing queued) decides it on this thread,
+  // where the store may write it too (kDecideAndWrite).
+  void Admit(Queued item, Here here);
   void DeciderLoop();
   // Steps 1–4. `write_if_idle`: the store may write on this thread.
   void Process(Queued item, bool write_if_idle);

@@ -318,6 +318,71 @@ TEST_F(ServiceFixture, ExecuteOnAnIdlePipelineRunsTheCommandOnTheCallingThread) 
   }
 }
 
+// SubmitMayDecideHere (the HTTP routes' path) decides on the calling thread
+// when the pipeline is idle, so a rejection is answered before the call
+// returns, but it never writes there: an accepted command is made durable by
+// the store's writer and answered on a store thread, in order with the rest.
+TEST_F(ServiceFixture, SubmitMayDecideHereDecidesOnTheCallerButLeavesTheWriteToTheStore) {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::thread::id>> finished;  // Outcome label, thread.
+  service_options_.observer = [&](const std::string&, const std::string& outcome, int64_t) {
+    std::lock_guard lock(mutex);
+    finished.emplace_back(outcome, std::this_thread::get_id());
+  };
+  Reopen();
+  SetUpSmallProgramme();
+  auto submit_here = [this](const nlohmann::json& body) {
+    auto promise = std::make_shared<std::promise<CommandOutcome>>();
+    auto answer = promise->get_future();
+    auto parsed = core::ParseCommand("record-tranche", body);
+    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
+    envelope.actor = "tester";
+    service_->pipeline().SubmitMayDecideHere(
+        std::move(envelope), [promise](CommandOutcome o) { promise->set_value(std::move(o)); });
+    return answer;
+  };
+  const uint64_t head = Head();
+  // Right after the set-up the decider may still be finishing: retry until
+  // one rejection was decided here, answered before SubmitMayDecideHere
+  // returned.
+  int tries = 0;
+  for (;; ++tries) {
+    ASSERT_LT(tries, 50) << "SubmitMayDecideHere never decided on the calling thread";
+    auto answer = submit_here(Tranche("r" + std::to_string(tries), 60001, "R" + std::to_string(tries)));
+    const bool answered_here = answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    CommandOutcome outcome = answer.get();
+    ASSERT_TRUE(outcome.rejection.has_value());
+    EXPECT_EQ(outcome.rejection->code, "tranche_exceeds_award");
+    std::lock_guard lock(mutex);
+    if (answered_here) {
+      EXPECT_EQ(finished.back().second, std::this_thread::get_id());
+      break;
+    }
+  }
+  EXPECT_EQ(Head(), head);
+  const eventstore::WriterStats before = store_->GetWriterStats();
+  CommandOutcome paid = submit_here(Tranche("t1", 60000, "P1")).get();
+  ASSERT_TRUE(paid.result.has_value()) << paid.error.ToString();
+  EXPECT_EQ(paid.result->first_position, head + 1);
+  EXPECT_EQ(Head(), head + 1);
+  EXPECT_EQ(store_->GetWriterStats().groups_written, before.groups_written + 1);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(finished.back().first, "accepted");
+    EXPECT_NE(finished.back().second, std::this_thread::get_id());
+  }
+  // Decided against the write model like any other: the award is used up,
+  // and a retry answers the original result.
+  CommandOutcome over = submit_here(Tranche("t2", 1, "P2")).get();
+  ASSERT_TRUE(over.rejection.has_value());
+  EXPECT_EQ(over.rejection->code, "tranche_exceeds_award");
+  CommandOutcome retried = submit_here(Tranche("t1", 60000, "P1")).get();
+  ASSERT_TRUE(retried.result.has_value());
+  EXPECT_TRUE(retried.result->duplicate);
+  EXPECT_EQ(retried.result->first_position, paid.result->first_position);
+  EXPECT_EQ(Head(), head + 1);
+}
+
 // Execute gives the same answers as Submit: rejections, retries, reuse of a
 // command id, and refusal once stopped.
 TEST_F(ServiceFixture, ExecuteAnswersRejectionsRetriesAndRefusalsLikeSubmit) {
