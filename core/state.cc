@@ -91,6 +91,12 @@ const Cluster* State::FindClusterByPaymentReference(std::string_view payment_ref
   return holder;
 }
 
+void State::PrefetchClusterTranche(std::string_view cluster_id,
+                                   std::string_view payment_reference) const {
+  const auto it = clusters_.find(cluster_id);
+  if (it != clusters_.end()) it->second->tranches.Prefetch(payment_reference);
+}
+
 void State::IndexPaymentReference(std::string_view payment_reference,
                                   std::string_view cluster_id) {
   const auto ordinal = cluster_ordinals_.find(cluster_id);

@@ -119,6 +119,10 @@ class State {
   void PrefetchPaymentReference(std::string_view payment_reference) const {
     references_->Prefetch(ReferenceHash(payment_reference));
   }
+  // The same for the tranche table of `cluster_id` (when it exists), which
+  // a recorded or reversed tranche probes.
+  void PrefetchClusterTranche(std::string_view cluster_id,
+                              std::string_view payment_reference) const;
 
   // Deep comparison of the contents (not of the pointers).
   bool operator==(const State& other) const;

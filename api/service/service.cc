@@ -158,14 +158,19 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
       // else for each cluster the batch touched.
       constexpr size_t kCheckEveryClusterMax = 256;
       const bool check_every_cluster = state->clusters().size() <= kCheckEveryClusterMax;
-      // Each recorded tranche inserts into the write model's reference index,
-      // a cache miss in a large table: ask for the slot a few events ahead.
+      // Each recorded tranche inserts into the write model's reference index
+      // and its cluster's tranche table, and each reversal probes the table:
+      // cache misses in large tables, so ask for the slots a few events ahead.
       constexpr size_t kAhead = 8;
       const size_t count = batch.size;
       for (size_t i = 0; i < count; ++i) {
         if (i + kAhead < count) {
-          if (const auto* ahead = std::get_if<core::TrancheRecorded>(&batch.events[i + kAhead])) {
-            state->PrefetchPaymentReference(ahead->payment_reference);
+          const core::Event& ahead = batch.events[i + kAhead];
+          if (const auto* recorded = std::get_if<core::TrancheRecorded>(&ahead)) {
+            state->PrefetchPaymentReference(recorded->payment_reference);
+            state->PrefetchClusterTranche(recorded->cluster_id, recorded->payment_reference);
+          } else if (const auto* reversed = std::get_if<core::TrancheReversed>(&ahead)) {
+            state->PrefetchClusterTranche(reversed->cluster_id, reversed->payment_reference);
           }
         }
         const std::string_view cluster_id = core::EvolveDeferringClusterCheck(
