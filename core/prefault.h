@@ -13,7 +13,10 @@
 // Thread-safety: any thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
+#include <string>
 #include <vector>
 
 namespace tranche {
@@ -30,6 +33,31 @@ template <class T>
 void ReservePrefaulted(std::vector<T>& v, size_t count) {
   v.reserve(count);
   if (count > v.size()) PrefaultForWrite(v.data() + v.size(), (count - v.size()) * sizeof(T));
+}
+
+// Makes room for one more element in `v`, which grows by doubling: once the
+// new block is large enough to be worth it, the block is populated before
+// the elements move in, where std::vector's own growth would fault on every
+// page of it as it copies and appends (a replay grows per-cluster vectors
+// this way, to tens of megabytes). Call before push_back/emplace_back.
+template <class T>
+void GrowPrefaulted(std::vector<T>& v) {
+  // Below this, the doubled block would be too small for PrefaultForWrite.
+  if (v.size() < v.capacity() || v.capacity() * sizeof(T) < kPrefaultBytesMin) return;
+  std::vector<T> grown;
+  ReservePrefaulted(grown, 2 * v.capacity());
+  grown.insert(grown.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+  v.swap(grown);
+}
+
+// The same for a string that grows by appends: room for `more` bytes.
+inline void GrowPrefaulted(std::string& s, size_t more) {
+  if (s.size() + more <= s.capacity() || s.capacity() < kPrefaultBytesMin) return;
+  std::string grown;
+  grown.reserve(std::max(2 * s.capacity(), s.size() + more));
+  PrefaultForWrite(grown.data(), grown.capacity());
+  grown.append(s);
+  s.swap(grown);
 }
 
 }  // namespace tranche

@@ -174,6 +174,7 @@ class TrancheTable {
   void Append(std::string_view payment_reference, const Tranche& tranche) {
     const uint32_t reference_at = AppendText(payment_reference);
     const uint32_t reason_at = tranche.reversed ? AppendText(tranche.reversal_reason) : kNone;
+    GrowPrefaulted(rows_);
     rows_.push_back(Row{tranche.amount_pence, tranche.financial_year, tranche.paid_on,
                         reference_at, reason_at});
   }
@@ -182,6 +183,7 @@ class TrancheTable {
                       "a cluster's tranche text is over 4 GiB");
     const uint32_t at = static_cast<uint32_t>(text_.size());
     const uint32_t size = static_cast<uint32_t>(text.size());
+    GrowPrefaulted(text_, sizeof size + text.size());
     text_.append(reinterpret_cast<const char*>(&size), sizeof size);
     text_.append(text);
     return at;

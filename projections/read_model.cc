@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/prefault.h"
 #include "projections/read_model_internal.h"
 
 namespace tranche::projections {
@@ -42,22 +43,26 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           },
           [&](const core::BidAwarded& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
             c.statuses.push_back(StatusStep{p, BidStatus::kAwarded, ev.decided_on, ""});
             for (const auto& [year, amount] : ev.awards) c.awards[year].push_back({p, amount});
           },
           [&](const core::BidRejected& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
             c.statuses.push_back(StatusStep{p, BidStatus::kRejected, ev.decided_on, ev.reason});
           },
           [&](const core::AwardAmended& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
             c.awards[ev.financial_year].push_back({p, ev.amount_pence});
           },
           [&](const core::MemberAdded& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
             MemberRecord m;
             m.view = MemberView{ev.organisation_id, ev.name, ev.sector, ev.joined_on, {}, ""};
@@ -67,6 +72,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           },
           [&](const core::MemberRemoved& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
             auto it = c.active_member_by_id.find(ev.organisation_id);
             TRANCHE_CHECK_MSG(it != c.active_member_by_id.end(), "removal of a non-member");
@@ -78,7 +84,9 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           },
           [&](const core::TrancheRecorded& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
+            GrowPrefaulted(c.tranches);
             c.tranches.push_back(TrancheRecord{arena.Copy(ev.payment_reference),
                                                symbols.Intern(e.actor), {}, p, 0,
                                                ev.amount_pence, ev.paid_on,
@@ -87,6 +95,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           },
           [&](const core::TrancheReversed& ev) {
             ClusterRecord& c = MutableCluster(ev.cluster_id);
+            GrowPrefaulted(c.positions);
             c.positions.push_back(p);
             const std::optional<size_t> index = c.FindTranche(ev.payment_reference);
             TRANCHE_CHECK_MSG(index.has_value(), "reversal of an unknown tranche");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace tranche {
@@ -61,6 +62,48 @@ TEST(PrefaultTest, ReservePrefaultedKeepsTheElementsAndReserves) {
   EXPECT_EQ(values, (std::vector<uint64_t>{1, 2, 3}));
   for (uint64_t i = 4; i <= 1'000'000; ++i) values.push_back(i);
   EXPECT_EQ(values.back(), 1'000'000u);
+}
+
+// Appending through GrowPrefaulted gives the same contents as plain appends;
+// small vectors grow as std::vector would, large ones double into a block
+// that is populated (resident) before it is filled, not page by page.
+TEST(PrefaultTest, GrowPrefaultedDoublesLargeVectorsIntoAPopulatedBlock) {
+  std::vector<uint64_t> values;
+  std::vector<uint64_t> expected;
+  for (uint64_t i = 0; i < 300'000; ++i) {
+    const size_t capacity = values.capacity();
+    GrowPrefaulted(values);
+    if (capacity * sizeof(uint64_t) < kPrefaultBytesMin || values.size() < capacity) {
+      EXPECT_EQ(values.capacity(), capacity) << i;  // Left to push_back.
+    } else {
+      EXPECT_EQ(values.capacity(), 2 * capacity) << i;
+      const size_t page = static_cast<size_t>(getpagesize());
+      const uintptr_t first = (reinterpret_cast<uintptr_t>(values.data()) + page - 1) & ~(page - 1);
+      const uintptr_t end =
+          reinterpret_cast<uintptr_t>(values.data() + values.capacity()) & ~(page - 1);
+      const size_t pages = (end - first) / page;
+      const size_t resident = ResidentPages(reinterpret_cast<void*>(first), pages);
+      if (resident != 0) {  // 0: this kernel has no MADV_POPULATE_WRITE.
+        EXPECT_EQ(resident, pages) << i;
+      }
+    }
+    values.push_back(i);
+    expected.push_back(i);
+  }
+  EXPECT_EQ(values, expected);
+}
+
+TEST(PrefaultTest, GrowPrefaultedKeepsAStringsBytes) {
+  std::string text;
+  std::string expected;
+  for (int i = 0; i < 100'000; ++i) {
+    const std::string piece = "reference-" + std::to_string(i) + ";";
+    GrowPrefaulted(text, piece.size());
+    EXPECT_GE(text.capacity(), text.size());
+    text.append(piece);
+    expected.append(piece);
+  }
+  EXPECT_EQ(text, expected);
 }
 
 }  // namespace
