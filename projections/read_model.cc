@@ -42,28 +42,20 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             AddCluster(ev.cluster_id, std::move(record));
           },
           [&](const core::BidAwarded& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             c.statuses.push_back(StatusStep{p, BidStatus::kAwarded, ev.decided_on, ""});
             for (const auto& [year, amount] : ev.awards) c.awards[year].push_back({p, amount});
           },
           [&](const core::BidRejected& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             c.statuses.push_back(StatusStep{p, BidStatus::kRejected, ev.decided_on, ev.reason});
           },
           [&](const core::AwardAmended& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             c.awards[ev.financial_year].push_back({p, ev.amount_pence});
           },
           [&](const core::MemberAdded& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             MemberRecord m;
             m.view = MemberView{ev.organisation_id, ev.name, ev.sector, ev.joined_on, {}, ""};
             m.added_position = p;
@@ -71,9 +63,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             c.members.push_back(std::move(m));
           },
           [&](const core::MemberRemoved& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             auto it = c.active_member_by_id.find(ev.organisation_id);
             TRANCHE_CHECK_MSG(it != c.active_member_by_id.end(), "removal of a non-member");
             MemberRecord& m = c.members[it->second];
@@ -83,9 +73,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             c.active_member_by_id.erase(it);
           },
           [&](const core::TrancheRecorded& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             GrowPrefaulted(c.tranches);
             c.tranches.push_back(TrancheRecord{arena.Copy(ev.payment_reference),
                                                symbols.Intern(e.actor), {}, p, 0,
@@ -94,9 +82,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             AddLedgerRow(e, false, MutableProgramme(ev.programme_id), c, c.tranches.size() - 1);
           },
           [&](const core::TrancheReversed& ev) {
-            ClusterRecord& c = MutableCluster(ev.cluster_id);
-            GrowPrefaulted(c.positions);
-            c.positions.push_back(p);
+            ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             const std::optional<size_t> index = c.FindTranche(ev.payment_reference);
             TRANCHE_CHECK_MSG(index.has_value(), "reversal of an unknown tranche");
             internal::TrancheRecord& tranche = c.tranches[*index];

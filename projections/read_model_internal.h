@@ -327,6 +327,15 @@ struct ReadModel::Model {
     TRANCHE_CHECK_MSG(it != cluster_by_id.end(), "event for an unknown cluster");
     return *it->second;
   }
+  // The cluster an event of its stream changes, with the event's position
+  // recorded. The positions grow by one per event of the stream, to
+  // megabytes in a long replay: GrowPrefaulted (core/prefault.h).
+  ClusterRecord& ClusterChangedAt(std::string_view id, uint64_t position) {
+    ClusterRecord& cluster = MutableCluster(id);
+    GrowPrefaulted(cluster.positions);
+    cluster.positions.push_back(position);
+    return cluster;
+  }
   ProgrammeRecord& MutableProgramme(std::string_view id) {
     auto it = programme_by_id.find(id);
     TRANCHE_CHECK_MSG(it != programme_by_id.end(), "event for an unknown programme");

@@ -64,22 +64,13 @@ class ServiceFixture : public ::testing::Test {
   std::future<CommandOutcome> Submit(const std::string& name, const nlohmann::json& body,
                                      const std::string& actor = "tester",
                                      Service* service = nullptr) {
-    auto promise = std::make_shared<std::promise<CommandOutcome>>();
-    auto answer = promise->get_future();
-    auto parsed = core::ParseCommand(name, body);
-    if (auto* rejection = std::get_if<core::Rejection>(&parsed)) {
-      CommandOutcome outcome;
-      outcome.rejection = *rejection;
-      promise->set_value(std::move(outcome));
-      return answer;
-    }
-    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
-    envelope.actor = actor;
-    (service != nullptr ? service : service_.get())
-        ->pipeline()
-        .Submit(std::move(envelope),
-                [promise](CommandOutcome o) { promise->set_value(std::move(o)); });
-    return answer;
+    return Queue(name, body, actor, service, /*may_decide_here=*/false);
+  }
+  // The same through CommandPipeline::SubmitMayDecideHere, as the HTTP
+  // routes submit.
+  std::future<CommandOutcome> SubmitMayDecideHere(const std::string& name,
+                                                  const nlohmann::json& body) {
+    return Queue(name, body, "tester", nullptr, /*may_decide_here=*/true);
   }
 
   // Parses `body` as command `name` and runs it through the blocking
@@ -139,10 +130,43 @@ class ServiceFixture : public ::testing::Test {
                          {"decided_on", "2010-01-05"}});
   }
 
+  std::future<CommandOutcome> Queue(const std::string& name, const nlohmann::json& body,
+                                    const std::string& actor, Service* service,
+                                    bool may_decide_here) {
+    auto promise = std::make_shared<std::promise<CommandOutcome>>();
+    auto answer = promise->get_future();
+    auto parsed = core::ParseCommand(name, body);
+    if (auto* rejection = std::get_if<core::Rejection>(&parsed)) {
+      CommandOutcome outcome;
+      outcome.rejection = *rejection;
+      promise->set_value(std::move(outcome));
+      return answer;
+    }
+    core::CommandEnvelope envelope = std::get<core::CommandEnvelope>(std::move(parsed));
+    envelope.actor = actor;
+    CommandPipeline& pipeline = (service != nullptr ? service : service_.get())->pipeline();
+    auto done = [promise](CommandOutcome o) { promise->set_value(std::move(o)); };
+    if (may_decide_here) {
+      pipeline.SubmitMayDecideHere(std::move(envelope), std::move(done));
+    } else {
+      pipeline.Submit(std::move(envelope), std::move(done));
+    }
+    return answer;
+  }
+
   std::filesystem::path dir_;
   ServiceOptions service_options_;  // What Open passes to Service::Open.
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<Service> service_;
 };
+
+// An add-member command for the small programme's cluster "alpha".
+inline nlohmann::json Member(const std::string& command_id, const std::string& name) {
+  return {{"command_id", command_id},
+          {"cluster_id", "alpha"},
+          {"name", name},
+          {"sector", "nhs"},
+          {"joined_on", "2010-01-05"}};
+}
 
 }  // namespace tranche::service
