@@ -69,13 +69,42 @@ Pence Cluster::NetPaidFor(FinancialYear year) const {
   return found == net_paid.end() ? Pence(0) : found->second;
 }
 
+State::State(const State& other)
+    : programmes_(other.programmes_), clusters_(other.clusters_), references_(other.references_) {
+  cluster_slots_.reserve(other.cluster_slots_.size());
+  cluster_ordinals_.reserve(other.cluster_slots_.size());
+  for (const ClusterMap::iterator& slot : other.cluster_slots_) {
+    IndexCluster(clusters_.find(slot->first));
+  }
+}
+
+State& State::operator=(const State& other) {
+  if (this != &other) *this = State(other);
+  return *this;
+}
+
+void State::IndexCluster(ClusterMap::iterator slot) {
+  cluster_ordinals_.emplace(slot->first, static_cast<uint32_t>(cluster_slots_.size()));
+  cluster_slots_.push_back(slot);
+}
+
+State::ClusterMap::iterator State::FindClusterSlot(std::string_view cluster_id) {
+  const auto found = cluster_ordinals_.find(cluster_id);
+  return found == cluster_ordinals_.end() ? clusters_.end() : cluster_slots_[found->second];
+}
+
+State::ClusterMap::const_iterator State::FindClusterSlot(std::string_view cluster_id) const {
+  const auto found = cluster_ordinals_.find(cluster_id);
+  return found == cluster_ordinals_.end() ? clusters_.end() : cluster_slots_[found->second];
+}
+
 const Programme* State::FindProgramme(std::string_view programme_id) const {
   const auto found = programmes_.find(programme_id);
   return found == programmes_.end() ? nullptr : found->second.get();
 }
 
 const Cluster* State::FindCluster(std::string_view cluster_id) const {
-  const auto found = clusters_.find(cluster_id);
+  const auto found = FindClusterSlot(cluster_id);
   return found == clusters_.end() ? nullptr : found->second.get();
 }
 
@@ -83,8 +112,8 @@ const Cluster* State::FindClusterByPaymentReference(std::string_view payment_ref
   const std::string key(payment_reference);
   const Cluster* holder = nullptr;
   references_->Find(ReferenceHash(key), [&](size_t ordinal) {
-    const Cluster* cluster = FindCluster(cluster_ids_[ordinal]);
-    if (cluster == nullptr || !cluster->tranches.Contains(key)) return false;
+    const Cluster* cluster = cluster_slots_[ordinal]->second.get();
+    if (!cluster->tranches.Contains(key)) return false;
     holder = cluster;
     return true;
   });
@@ -93,7 +122,7 @@ const Cluster* State::FindClusterByPaymentReference(std::string_view payment_ref
 
 void State::PrefetchClusterTranche(std::string_view cluster_id,
                                    std::string_view payment_reference) const {
-  const auto it = clusters_.find(cluster_id);
+  const auto it = FindClusterSlot(cluster_id);
   if (it != clusters_.end()) it->second->tranches.Prefetch(payment_reference);
 }
 
@@ -130,8 +159,7 @@ Cluster& State::InsertCluster(Cluster cluster) {
   auto [slot, inserted] =
       clusters_.emplace(std::move(id), std::make_shared<Cluster>(std::move(cluster)));
   TRANCHE_CHECK_MSG(inserted, "cluster inserted twice");
-  cluster_ordinals_.emplace(slot->first, static_cast<uint32_t>(cluster_ids_.size()));
-  cluster_ids_.push_back(slot->first);
+  IndexCluster(slot);
   for (const auto& [reference, tranche] : slot->second->tranches) {
     IndexPaymentReference(reference, slot->first);
   }
@@ -145,7 +173,7 @@ Programme& State::MutableProgramme(std::string_view programme_id) {
 }
 
 Cluster& State::MutableCluster(std::string_view cluster_id) {
-  const auto found = clusters_.find(cluster_id);
+  const auto found = FindClusterSlot(cluster_id);
   TRANCHE_CHECK_MSG(found != clusters_.end(), "unknown cluster");
   return Unshare(found->second);
 }

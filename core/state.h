@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/commands.h"
@@ -89,6 +90,12 @@ struct Cluster {
 class State {
  public:
   State() = default;
+  // A copy shares the programmes and clusters (copy on write) and rebuilds
+  // its own index of them: O(clusters).
+  State(const State& other);
+  State& operator=(const State& other);
+  State(State&&) = default;
+  State& operator=(State&&) = default;
 
   // nullptr when absent. Pointers stay valid until this State is next written.
   const Programme* FindProgramme(std::string_view programme_id) const;
@@ -131,15 +138,27 @@ class State {
   friend void EncodeStateSnapshot(const State& state, std::string* out);
   friend Status DecodeStateSnapshot(std::string_view bytes, State* out);
 
+  // Gives the cluster at `slot`, just inserted into clusters_, the next
+  // ordinal.
+  void IndexCluster(ClusterMap::iterator slot);
+  // The entry of clusters_ for `cluster_id`, or clusters_.end().
+  ClusterMap::iterator FindClusterSlot(std::string_view cluster_id);
+  ClusterMap::const_iterator FindClusterSlot(std::string_view cluster_id) const;
+
   ProgrammeMap programmes_;
   ClusterMap clusters_;
   // Which cluster holds each payment reference, for the cross-cluster rule:
   // the hash of every recorded reference to the ordinal of its cluster (a
-  // position in cluster_ids_, insertion order). Derived from clusters_, so
+  // position in cluster_slots_, insertion order). Derived from clusters_, so
   // operator== ignores it; shared between copies until one writes.
   std::shared_ptr<const ReferenceIndex> references_ = std::make_shared<ReferenceIndex>();
-  std::vector<std::string> cluster_ids_;
-  std::map<std::string, uint32_t, std::less<>> cluster_ordinals_;
+  // clusters_ by ordinal, and each id's ordinal (keys view clusters_'s own
+  // keys). Every event of a cluster looks it up, two or three times in a
+  // replay, and one hash probe costs far less than the ordered map's
+  // string compares (bench/README.md). Both point into this object's
+  // clusters_, so a copy builds its own.
+  std::vector<ClusterMap::iterator> cluster_slots_;
+  std::unordered_map<std::string_view, uint32_t> cluster_ordinals_;
 };
 
 }  // namespace tranche::core

@@ -144,10 +144,8 @@ void EncodeStateSnapshot(const State& state, std::string* out) {
     for (const std::string& cluster_id : programme->cluster_ids) writer.Write(cluster_id);
     writer.Varint(programme->version);
   }
-  writer.Varint(state.cluster_ids_.size());
-  for (const std::string& cluster_id : state.cluster_ids_) {
-    EncodeCluster(*state.clusters_.find(cluster_id)->second, writer);
-  }
+  writer.Varint(state.cluster_slots_.size());
+  for (const auto& slot : state.cluster_slots_) EncodeCluster(*slot->second, writer);
   out->append(writer.Take());
 }
 
@@ -191,8 +189,7 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
     auto [slot, inserted] = out->clusters_.emplace(cluster->id, std::move(cluster));
     in.Require(inserted);
     if (!in.ok()) break;
-    out->cluster_ordinals_.emplace(slot->first, static_cast<uint32_t>(out->cluster_ids_.size()));
-    out->cluster_ids_.push_back(slot->first);
+    out->IndexCluster(slot);
   }
   if (!in.ok() || !in.AtEnd()) {
     *out = State();
@@ -202,7 +199,7 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
   // a cache miss in a large table, so the home slot is fetched a few ahead.
   auto references = std::make_shared<ReferenceIndex>();
   references->Reserve(tranche_count);
-  for (size_t ordinal = 0; ordinal < out->cluster_ids_.size(); ++ordinal) {
+  for (size_t ordinal = 0; ordinal < out->cluster_slots_.size(); ++ordinal) {
     constexpr size_t kAhead = 8;
     const std::vector<uint64_t>& cluster_hashes = hashes[ordinal];
     for (size_t i = 0; i < cluster_hashes.size(); ++i) {
@@ -211,7 +208,8 @@ Status DecodeStateSnapshot(std::string_view bytes, State* out) {
     }
   }
   out->references_ = std::move(references);
-  for (const std::string& cluster_id : out->cluster_ids_) {
+  for (const auto& slot : out->cluster_slots_) {
+    const std::string& cluster_id = slot->first;
     Status status = CheckClusterInvariants(*out, cluster_id);
     if (!status.ok()) {
       Status corrupt = Corrupt("cluster " + cluster_id + ": " + status.message());

@@ -1,6 +1,8 @@
 // One test per rejection code: Decide refuses with that code and emits nothing.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "core/decider.h"
 #include "tests/core/domain_fixture.h"
 
@@ -203,6 +205,29 @@ TEST(DecideTest, PaymentReferenceRuleHoldsForCopiesOfAStateApart) {
   EXPECT_EQ(CodeOf(original, Envelope(Payment("wessex", "P2", 100))), r::kPaymentReferenceExists);
   EXPECT_EQ(original.FindClusterByPaymentReference("P2"), original.FindCluster("wms"));
   EXPECT_EQ(original.FindClusterByPaymentReference("P1"), nullptr);
+}
+
+TEST(DecideTest, CopiedAssignedAndMovedStatesFindTheirOwnClusters) {
+  // Each State indexes its own map of clusters: a copy that reached into
+  // the State it came from would write into it, and outlive it.
+  auto original = std::make_unique<State>(AwardedWorld());
+  Accept(*original, Envelope(AwardBid{"wms", {{Fy("2009/10"), Pence(1000)}}, D("2010-01-05")}));
+  State copy = *original;
+  State assigned = AwardedWorld();  // Has clusters of its own before it is assigned.
+  assigned = *original;
+  Accept(copy, Envelope(Payment("wessex", "P1", 100)));
+  Accept(assigned, Envelope(Payment("wessex", "P2", 100)));
+  EXPECT_EQ(original->FindCluster("wessex")->tranches.size(), 0u);
+  EXPECT_EQ(original->FindClusterByPaymentReference("P1"), nullptr);
+  original.reset();
+  State moved = std::move(copy);
+  Accept(moved, Envelope(Payment("wessex", "P3", 100)));
+  EXPECT_EQ(moved.FindCluster("wessex")->tranches.size(), 2u);
+  EXPECT_EQ(moved.FindClusterByPaymentReference("P1"), moved.FindCluster("wessex"));
+  EXPECT_EQ(CodeOf(moved, Envelope(Payment("wms", "P3", 100))), r::kPaymentReferenceExists);
+  EXPECT_EQ(assigned.FindCluster("wessex")->tranches.size(), 1u);
+  EXPECT_EQ(assigned.FindClusterByPaymentReference("P1"), nullptr);
+  EXPECT_EQ(assigned.FindClusterByPaymentReference("P2"), assigned.FindCluster("wessex"));
 }
 
 TEST(DecideTest, ReversingTwiceIsTrancheAlreadyReversed) {
