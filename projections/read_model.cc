@@ -60,6 +60,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             m.view = MemberView{ev.organisation_id, ev.name, ev.sector, ev.joined_on, {}, ""};
             m.added_position = p;
             c.active_member_by_id[ev.organisation_id] = c.members.size();
+            GrowPrefaulted(c.members);
             c.members.push_back(std::move(m));
           },
           [&](const core::MemberRemoved& ev) {
