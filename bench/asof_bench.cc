@@ -6,8 +6,14 @@
 // and times a start-up through it in a fresh process, as a restart would be
 // (target: 10,000,000 events in 2 s).
 //
+// The replay is timed in a fresh process too (this binary again, with
+// --measure-only): in the process that built the log, or that replayed it
+// once already, the allocator's heap is warm, and a restarted server's is
+// not.
+//
 //   asof_bench [--events 1000000] [--queries 200] [--dir DIR] [--keep] [--snapshot]
 //              [--startup-only]   (only the start-up through DIR's snapshot, kept)
+//              [--measure-only]   (the replay and what follows, on DIR's log, kept)
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -120,6 +126,7 @@ struct Options {
   bool keep = false;
   bool snapshot = false;
   bool startup_only = false;
+  bool measure_only = false;
   std::string seed_file = "ops/seed/hiec-2009.json";
 };
 
@@ -261,19 +268,23 @@ void MeasureStartupThroughSnapshot(const std::string& dir,
   (*store)->Close();
 }
 
-// Runs `self --dir DIR --startup-only` and waits; its lines go to stdout.
-void RunStartupOnly(const char* self, const std::string& dir) {
+// Runs this binary again with `args` in a fresh process and waits; its
+// lines go to stdout.
+void RunSelf(const char* self, std::vector<std::string> args) {
   std::fflush(stdout);
+  std::vector<char*> argv = {const_cast<char*>(self)};
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   const pid_t child = ::fork();
   TRANCHE_CHECK(child >= 0);
   if (child == 0) {
-    ::execl("/proc/self/exe", self, "--dir", dir.c_str(), "--startup-only",
-            static_cast<char*>(nullptr));
+    ::execv("/proc/self/exe", argv.data());
     ::_exit(127);
   }
   int status = 0;
   ::waitpid(child, &status, 0);
-  TRANCHE_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the start-up run failed");
+  TRANCHE_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                    ("the run with " + args.back() + " failed").c_str());
 }
 
 int Main(int argc, char** argv) {
@@ -287,17 +298,18 @@ int Main(int argc, char** argv) {
     else if (arg == "--keep") options.keep = true;
     else if (arg == "--snapshot") options.snapshot = true;
     else if (arg == "--startup-only") options.startup_only = options.snapshot = options.keep = true;
+    else if (arg == "--measure-only") options.measure_only = options.keep = true;
     else {
       std::fprintf(stderr,
                    "usage: asof_bench [--events N] [--queries N] [--dir DIR] [--keep] "
-                   "[--snapshot] [--startup-only]\n");
+                   "[--snapshot] [--startup-only] [--measure-only]\n");
       return 2;
     }
   }
   if (options.dir.empty()) {
     options.dir = (std::filesystem::temp_directory_path() / "tranche-asof-bench").string();
   }
-  if (!options.startup_only) PrintMachine(options.dir);
+  if (!options.startup_only && !options.measure_only) PrintMachine(options.dir);
   const std::string snapshot_path = options.dir + ".snapshot";
   service::ServiceOptions service_options;
   if (options.snapshot) service_options.snapshot_path = snapshot_path;
@@ -305,14 +317,29 @@ int Main(int argc, char** argv) {
     MeasureStartupThroughSnapshot(options.dir, service_options);
     return 0;
   }
-  {
-    auto store = eventstore::EventStore::Open(options.dir, {});
-    TRANCHE_CHECK_MSG(store.ok(), store.status().ToString().c_str());
-    auto service = service::Service::Open(**store, {});
-    TRANCHE_CHECK(service.ok());
-    if ((*store)->GetHead().position < options.events) BuildLog(**service, options.events, **store);
-    (*service)->Stop();
-    (*store)->Close();
+  if (!options.measure_only) {
+    {
+      auto store = eventstore::EventStore::Open(options.dir, {});
+      TRANCHE_CHECK_MSG(store.ok(), store.status().ToString().c_str());
+      if ((*store)->GetHead().position < options.events) {
+        auto service = service::Service::Open(**store, {});
+        TRANCHE_CHECK(service.ok());
+        BuildLog(**service, options.events, **store);
+        (*service)->Stop();
+      }
+      (*store)->Close();
+    }
+    std::vector<std::string> args = {"--dir", options.dir, "--events",
+                                     std::to_string(options.events), "--queries",
+                                     std::to_string(options.queries)};
+    if (options.snapshot) args.push_back("--snapshot");
+    args.push_back("--measure-only");
+    RunSelf(argv[0], std::move(args));
+    if (!options.keep) {
+      std::filesystem::remove_all(options.dir);
+      std::filesystem::remove(snapshot_path);
+    }
+    return 0;
   }
   // Start-up as a restarted server without a snapshot does it: replay
   // everything, then query.
@@ -368,11 +395,7 @@ int Main(int argc, char** argv) {
   service->reset();
   (*store)->Close();
   // A start-up is a fresh process: this binary again, with --startup-only.
-  if (options.snapshot) RunStartupOnly(argv[0], options.dir);
-  if (!options.keep) {
-    std::filesystem::remove_all(options.dir);
-    std::filesystem::remove(snapshot_path);
-  }
+  if (options.snapshot) RunSelf(argv[0], {"--dir", options.dir, "--startup-only"});
   return 0;
 }
 
