@@ -7,6 +7,7 @@
 #include <ctime>
 #include <deque>
 #include <functional>
+#include <malloc.h>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -287,6 +288,10 @@ StatusOr<std::unique_ptr<Service>> Service::Open(eventstore::EventStore& store,
   Status replay = ReplayLog(store, &state, &service->read_model_, &service->replay_stats_,
                             service->loaded_snapshot_.position + 1);
   if (!replay.ok()) return replay;
+  // The replay's batches (ReplayLog) are freed by now, but the allocator
+  // keeps their pages: hand them back, so the server runs in what its
+  // models hold.
+  malloc_trim(0);
   service->replay_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::steady_clock::now() - started)
                                 .count();
