@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/evolve.h"
+#include "core/prefault.h"
 
 namespace tranche::service {
 namespace {
@@ -64,7 +65,12 @@ class ReplayBatchPool {
   ReplayBatch* Take() {
     std::lock_guard lock(mutex_);
     if (free_.empty()) {
-      owned_.push_back(std::make_unique<ReplayBatch>());
+      // Sized once and populated in one call (core/prefault.h), where
+      // growing by appends would move every event several times over.
+      auto fresh = std::make_unique<ReplayBatch>();
+      ReservePrefaulted(fresh->events, kReplayBatchEvents);
+      ReservePrefaulted(fresh->envelopes, kReplayBatchEvents);
+      owned_.push_back(std::move(fresh));
       free_.push_back(owned_.back().get());
     }
     ReplayBatch* batch = free_.back();
