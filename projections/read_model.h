@@ -30,15 +30,17 @@
 
 namespace tranche::projections {
 
-// The envelope fields of a stored event that the projections use.
+// The envelope fields of a stored event that the projections use. The
+// strings are views: what they view must outlive the call given the
+// envelope (the model copies what it keeps).
 struct EventEnvelope {
   uint64_t position = 0;
-  std::string stream;
+  std::string_view stream;
   uint64_t version = 0;
   int64_t recorded_at_us = 0;
-  std::string actor;
-  std::string command_id;
-  std::string reason;
+  std::string_view actor;
+  std::string_view command_id;
+  std::string_view reason;
 };
 
 class ReadModel {

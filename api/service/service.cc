@@ -25,12 +25,12 @@ namespace {
 template <typename Record>  // RecordedEvent or RecordView.
 void AssignEnvelope(const Record& record, projections::EventEnvelope* out) {
   out->position = record.position;
-  out->stream.assign(record.stream);
+  out->stream = record.stream;
   out->version = record.version;
   out->recorded_at_us = record.recorded_at_us;
-  out->actor.assign(record.actor);
-  out->command_id.assign(record.command_id);
-  out->reason.assign(record.reason);
+  out->actor = record.actor;
+  out->command_id = record.command_id;
+  out->reason = record.reason;
 }
 
 }  // namespace
@@ -49,11 +49,16 @@ namespace {
 // are the batch; slots past them are kept only for their capacity.
 struct ReplayBatch {
   size_t size = 0;
-  std::vector<projections::EventEnvelope> envelopes;
+  std::vector<projections::EventEnvelope> envelopes;  // Their strings view `text`.
   std::vector<core::Event> events;
+  // The envelopes' strings, one after another. Never grown while the batch
+  // holds events, so the views stay put: a batch that cannot take the next
+  // event's strings is handed over as it is.
+  std::string text;
 };
 using SharedBatch = std::shared_ptr<const ReplayBatch>;
 constexpr size_t kReplayBatchEvents = 4096;
+constexpr size_t kReplayBatchTextBytes = kReplayBatchEvents * 256;
 constexpr size_t kReplayBatchesInFlightMax = 8;
 
 // Batches for reuse. Every batch of a replay is decoded into one of a few
@@ -70,12 +75,15 @@ class ReplayBatchPool {
       auto fresh = std::make_unique<ReplayBatch>();
       ReservePrefaulted(fresh->events, kReplayBatchEvents);
       ReservePrefaulted(fresh->envelopes, kReplayBatchEvents);
+      fresh->text.reserve(kReplayBatchTextBytes);
+      PrefaultForWrite(fresh->text.data(), fresh->text.capacity());
       owned_.push_back(std::move(fresh));
       free_.push_back(owned_.back().get());
     }
     ReplayBatch* batch = free_.back();
     free_.pop_back();
     batch->size = 0;
+    batch->text.clear();
     return batch;
   }
   // Shares `batch` read-only; the last holder's release gives it back. The
@@ -237,6 +245,15 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   ReplayBatch* batch = pool.Take();
   Status scan = store.ScanAll(from, [&](const eventstore::RecordView& record) {
     if (failed.load(std::memory_order_relaxed)) return false;
+    const size_t text_bytes =
+        record.stream.size() + record.actor.size() + record.command_id.size() + record.reason.size();
+    if (batch->text.size() + text_bytes > batch->text.capacity()) {
+      if (batch->size > 0) {
+        hand_over(batch);
+        batch = pool.Take();
+      }
+      batch->text.reserve(text_bytes);  // Empty: no view to move.
+    }
     const size_t slot = batch->size;
     if (slot == batch->events.size()) {
       batch->events.emplace_back();
@@ -251,6 +268,16 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
       return false;
     }
     AssignEnvelope(record, &batch->envelopes[slot]);
+    projections::EventEnvelope& envelope = batch->envelopes[slot];
+    auto keep = [&text = batch->text](std::string_view view) {
+      const size_t at = text.size();
+      text.append(view);
+      return std::string_view(text.data() + at, view.size());
+    };
+    envelope.stream = keep(envelope.stream);
+    envelope.actor = keep(envelope.actor);
+    envelope.command_id = keep(envelope.command_id);
+    envelope.reason = keep(envelope.reason);
     if (++batch->size == kReplayBatchEvents) {
       hand_over(batch);
       batch = pool.Take();

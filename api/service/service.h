@@ -95,7 +95,8 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
                  projections::ReadModel* read_model, ReplayStats* stats = nullptr,
                  uint64_t from = 1);
 
-// The projections' view of a stored event's envelope.
+// The projections' view of a stored event's envelope: its strings view
+// `record`'s, so it is good while `record` is.
 projections::EventEnvelope EnvelopeOf(const eventstore::RecordedEvent& record);
 
 }  // namespace tranche::service

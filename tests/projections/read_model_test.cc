@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,10 +25,13 @@ class ReadModelTest : public ::testing::Test {
   void Apply(const std::string& stream, core::Event event, const std::string& reason = "",
              std::optional<int64_t> recorded_at_us = std::nullopt) {
     const uint64_t position = model_.head() + 1;
-    EventEnvelope envelope{position, stream, 0,
+    // The envelope views its strings: keep them for the batched re-apply.
+    auto keep = [this](std::string text) -> std::string_view { return texts_.emplace_back(text); };
+    EventEnvelope envelope{position, keep(stream), 0,
                            recorded_at_us.value_or(1'000'000 + static_cast<int64_t>(position)),
-                           "finance-" + std::to_string(position % 3),
-                           "command-with-a-long-identifier-" + std::to_string(position), reason};
+                           keep("finance-" + std::to_string(position % 3)),
+                           keep("command-with-a-long-identifier-" + std::to_string(position)),
+                           keep(reason)};
     model_.Apply(envelope, event);
     applied_envelopes_.push_back(std::move(envelope));
     applied_events_.push_back(std::move(event));
@@ -54,6 +58,7 @@ class ReadModelTest : public ::testing::Test {
   ReadModel model_;
   // Everything Apply gave model_, in order.
   std::vector<EventEnvelope> applied_envelopes_;
+  std::deque<std::string> texts_;  // What they view; a deque never moves them.
   std::vector<core::Event> applied_events_;
 };
 
