@@ -196,7 +196,7 @@ void BenchReplay(const std::string& dir, uint64_t events) {
     // The same read options the store's ScanAll uses, for comparison only.
     rocksdb::ReadOptions tuned;
     tuned.fill_cache = false;
-    tuned.readahead_size = 2 * 1024 * 1024;
+    tuned.readahead_size = 256 * 1024;
     best_raw_tuned = std::max(best_raw_tuned, RawScan(path, events, tuned));
   }
   std::printf(
