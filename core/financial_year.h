@@ -36,7 +36,11 @@ class FinancialYear {
   Date Start() const;
   // 31 March of start_year + 1 (inclusive).
   Date End() const;
-  bool Contains(Date date) const { return Start() <= date && date <= End(); }
+  // Start() <= date <= End(), from the date's fields alone: every recorded
+  // tranche is checked against its year, in every replay.
+  bool Contains(Date date) const {
+    return (date.month() >= 4 ? date.year() : date.year() - 1) == start_year_;
+  }
   // "2009/10".
   std::string Label() const;
 

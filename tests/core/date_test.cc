@@ -1,6 +1,8 @@
 // Dates, timestamps and UK financial years.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <utility>
 
@@ -106,6 +108,26 @@ TEST(FinancialYearTest, ThirtyFirstMarchAndFirstAprilFallInDifferentYears) {
   EXPECT_EQ(FinancialYear::FromDate(D("2010-03-31")).Label(), "2009/10");
   EXPECT_EQ(FinancialYear::FromDate(D("2010-04-01")).Label(), "2010/11");
   EXPECT_EQ(FinancialYear::FromDate(D("2012-02-29")).Label(), "2011/12");
+}
+
+// Contains reads the date's fields; it must agree with the year's bounds
+// on every day, leap days and the first and last years included.
+TEST(FinancialYearTest, ContainsAgreesWithStartAndEndOnEveryDay) {
+  for (const int start_year : {FinancialYear::kStartYearMin, 1999, 2008, 2009, 2011,
+                               FinancialYear::kStartYearMax}) {
+    const FinancialYear year = FinancialYear::FromStartYear(start_year);
+    Date day = *Date::FromYmd(start_year - 1, 1, 1);
+    const Date last = *Date::FromYmd(std::min(start_year + 2, kYearMax), 12, 31);
+    int inside = 0;
+    for (;;) {
+      const bool within = year.Start() <= day && day <= year.End();
+      ASSERT_EQ(year.Contains(day), within) << start_year << " " << day.ToString();
+      inside += within;
+      if (day == last) break;
+      day = *day.AddDays(1);
+    }
+    EXPECT_EQ(inside, year.End().DaysSinceEpoch() - year.Start().DaysSinceEpoch() + 1);
+  }
 }
 
 TEST(FinancialYearTest, LabelsParseStrictly) {
