@@ -267,17 +267,15 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
                                           " does not decode: " + decoded.message());
       return false;
     }
-    AssignEnvelope(record, &batch->envelopes[slot]);
     projections::EventEnvelope& envelope = batch->envelopes[slot];
-    auto keep = [&text = batch->text](std::string_view view) {
-      const size_t at = text.size();
-      text.append(view);
-      return std::string_view(text.data() + at, view.size());
-    };
-    envelope.stream = keep(envelope.stream);
-    envelope.actor = keep(envelope.actor);
-    envelope.command_id = keep(envelope.command_id);
-    envelope.reason = keep(envelope.reason);
+    AssignEnvelope(record, &envelope);
+    // Its strings view the iterator's value until here: move them into the batch.
+    for (std::string_view* field :
+         {&envelope.stream, &envelope.actor, &envelope.command_id, &envelope.reason}) {
+      const size_t at = batch->text.size();
+      batch->text.append(*field);
+      *field = std::string_view(batch->text.data() + at, field->size());
+    }
     if (++batch->size == kReplayBatchEvents) {
       hand_over(batch);
       batch = pool.Take();
