@@ -82,6 +82,8 @@ class ByteWriter {
     Varint(static_cast<uint64_t>(date.year()) << 9 | static_cast<uint64_t>(date.month()) << 5 |
            static_cast<uint64_t>(date.day()));
   }
+  // Bytes as they are, with no length: the reader must know how many.
+  void Raw(std::string_view bytes) { out_.append(bytes); }
   size_t size() const { return out_.size(); }
   std::string Take() { return std::move(out_); }
 
@@ -124,6 +126,15 @@ class ByteReader {
     pos_ += size;
     Require(IsValidUtf8(text));
     return ok_ ? text : std::string_view();
+  }
+
+  // The next `size` bytes as they are (what Raw wrote), viewing the input.
+  std::string_view Raw(size_t size) {
+    Require(size <= bytes_.size() - pos_);
+    if (!ok_) return {};
+    const std::string_view raw = bytes_.substr(pos_, size);
+    pos_ += size;
+    return raw;
   }
 
   uint64_t Varint() {

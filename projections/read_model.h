@@ -64,10 +64,14 @@ class ReadModel {
   // the layout is in read_model_snapshot.cc. Appends to `*out`.
   void EncodeSnapshot(std::string* out) const;
   // Loads what EncodeSnapshot wrote into this empty model (TRANCHE_CHECKed),
-  // whose head becomes the snapshot's. Errors: kDataLoss "corrupt_snapshot"
-  // when the bytes do not decode or do not hang together; the model is then
-  // still empty.
-  Status DecodeSnapshot(std::string_view bytes);
+  // whose head becomes the snapshot's. The model reads its per-event strings
+  // in place from `bytes`, which must stay valid as long as `keep` does; the
+  // model keeps `keep` (a snapshot file's mapping) until it is emptied.
+  // Errors: kDataLoss "corrupt_snapshot" when the bytes do not decode or do
+  // not hang together; the model is then still empty.
+  Status DecodeSnapshot(std::string_view bytes, std::shared_ptr<const void> keep);
+  // The same, keeping its own copy of `bytes`.
+  Status DecodeSnapshot(std::string bytes);
   // Empties the model (a snapshot that loaded while its partner did not).
   void Reset();
 

@@ -74,6 +74,12 @@ class ArenaString {
   // Same storage: interned strings compare by pointer.
   const char* identity() const { return prefixed_; }
 
+  // A string laid out as the arena lays them out (a 4-byte length in the
+  // machine's order, then the bytes, at least one) in memory kept as long
+  // as every record that names it: a loaded snapshot's mapped file, whose
+  // strings are read in place (read_model_snapshot.cc).
+  static ArenaString Kept(const char* prefixed) { return ArenaString(prefixed); }
+
  private:
   friend class StringArena;
   explicit ArenaString(const char* prefixed) : prefixed_(prefixed) {}
@@ -286,9 +292,11 @@ struct ReadModel::Model {
   std::vector<std::pair<uint64_t, int64_t>> recorded_at_exceptions;
   std::vector<internal::LedgerRow> ledger;
   internal::StringArena arena;
-  // The ledger rows' strings when the model was loaded from a snapshot,
-  // whose rows decode on a thread of their own (read_model_snapshot.cc).
-  internal::StringArena ledger_arena;
+  // The snapshot the model was loaded from, if it was: the per-event
+  // strings it held (payment references, command ids, reasons) are read in
+  // place from these bytes (ArenaString::Kept), which live as long as the
+  // model does.
+  std::shared_ptr<const void> snapshot_bytes;
   internal::SymbolTable symbols;
 
   uint64_t head() const { return recorded_at.size(); }

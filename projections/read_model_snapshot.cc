@@ -11,7 +11,7 @@
 //   clusters, by id: bid (BidSubmitted); statuses (count, then each: varint
 //     position, varint status, optional decided_on, reason); awards (count,
 //     then each year and its steps: varint position, amount); tranches
-//     (count, then each: reference, varint actor, reversal_reason,
+//     (count, then each: kept reference, varint actor, kept reversal_reason,
 //     FinancialYear, amount, paid_on (PackedDate), position delta, signed
 //     recorded_at delta, varint reversed_position); net_paid_by_year;
 //     members (count, then each: MemberView fields, varint added_position,
@@ -20,7 +20,7 @@
 //   and last:
 //   recorded_at: count (the head), signed deltas
 //   ledger: count, then each row: position delta, varint cluster (its index
-//     by id), reversal, varint actor, command_id, reason, signed difference
+//     by id), reversal, varint actor, kept command_id, kept reason, signed difference
 //     of recorded_at_us from recorded_at[position - 1], cluster year total,
 //     programme year total.
 // A ledger row's tranche is implied: a payment row takes its cluster's next
@@ -28,7 +28,14 @@
 // reversal; its reference, year, date and amount come from that tranche and
 // its programme from its cluster. Decoding checks each implied tranche
 // names the row's position.
+//
+// A "kept" string is one the model holds per event: a 4-byte little-endian
+// length and the bytes, which is how the model's arena lays strings out, so
+// a load reads them in place from the mapped file (ArenaString::Kept)
+// instead of copying ~50 bytes per event into fresh memory.
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -79,6 +86,29 @@ std::vector<uint32_t> InReversalOrder(const std::vector<TrancheRecord>& tranches
   return order;
 }
 
+// ArenaString reads its length in the machine's order; the file says
+// little-endian.
+static_assert(std::endian::native == std::endian::little);
+
+void WriteKept(ByteWriter& out, std::string_view text) {
+  const auto size = static_cast<uint32_t>(text.size());  // Arena strings are below 4 GiB.
+  char prefix[sizeof size];
+  std::memcpy(prefix, &size, sizeof size);
+  out.Raw(std::string_view(prefix, sizeof size));
+  out.Raw(text);
+}
+
+// What WriteKept wrote, viewing `in`'s bytes, which the caller keeps for as
+// long as the model.
+ArenaString ReadKept(ByteReader& in) {
+  const std::string_view prefix = in.Raw(sizeof(uint32_t));
+  if (!in.ok()) return {};
+  uint32_t size;
+  std::memcpy(&size, prefix.data(), sizeof size);
+  in.Require(core::IsValidUtf8(in.Raw(size)));
+  return in.ok() && size > 0 ? ArenaString::Kept(prefix.data()) : ArenaString();
+}
+
 Status Corrupt(const char* what) {
   return Status::DataLoss("corrupt_snapshot", std::string("read model: ") + what);
 }
@@ -93,8 +123,7 @@ struct LedgerPart {
 template <class ReadActor>
 LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& recorded_at,
                             std::vector<std::pair<uint64_t, int64_t>>& recorded_at_exceptions,
-                            std::vector<LedgerRow>& ledger, StringArena& arena,
-                            ReadActor read_actor) {
+                            std::vector<LedgerRow>& ledger, ReadActor read_actor) {
   LedgerPart part;
   ByteReader in(bytes);
   const size_t head = in.Count();
@@ -119,8 +148,8 @@ LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& record
     const uint64_t cluster = in.Varint();
     in.Read(row.reversal);
     row.actor = read_actor(in);
-    row.command_id = arena.Copy(in.StringView());
-    row.reason = arena.Copy(in.StringView());
+    row.command_id = ReadKept(in);
+    row.reason = ReadKept(in);
     const int64_t time_difference = in.Signed();
     in.Read(row.cluster_year_total_pence);
     in.Read(row.programme_year_total_pence);
@@ -228,9 +257,9 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     uint64_t previous_position = 0;
     int64_t previous_recorded_at = 0;
     for (const TrancheRecord& t : c.tranches) {
-      body.Write(t.payment_reference.view());
+      WriteKept(body, t.payment_reference.view());
       body.Varint(actor(t.actor));
-      body.Write(t.reversal_reason.view());
+      WriteKept(body, t.reversal_reason.view());
       body.Write(t.financial_year);
       body.Write(t.amount_pence);
       body.PackedDate(t.paid_on);
@@ -273,8 +302,8 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     ledger.Varint(cluster_index.at(row.cluster));
     ledger.Write(row.reversal);
     ledger.Varint(actor(row.actor));
-    ledger.Write(row.command_id.view());
-    ledger.Write(row.reason.view());
+    WriteKept(ledger, row.command_id.view());
+    WriteKept(ledger, row.reason.view());
     ledger.Signed(m.RecordedAtOf(row.position) - m.recorded_at[row.position - 1]);
     ledger.Write(row.cluster_year_total_pence);
     ledger.Write(row.programme_year_total_pence);
@@ -289,12 +318,18 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
   out->append(ledger.Take());
 }
 
-Status ReadModel::DecodeSnapshot(std::string_view bytes) {
+Status ReadModel::DecodeSnapshot(std::string bytes) {
+  auto kept = std::make_shared<const std::string>(std::move(bytes));
+  return DecodeSnapshot(*kept, kept);
+}
+
+Status ReadModel::DecodeSnapshot(std::string_view bytes, std::shared_ptr<const void> keep) {
   std::unique_lock lock(mutex_);
   TRANCHE_CHECK_MSG(model_->head() == 0 && model_->programmes.empty(),
                     "a snapshot loads into an empty read model");
   auto model = std::make_unique<Model>();
   Model& m = *model;
+  m.snapshot_bytes = std::move(keep);
   ByteReader head(bytes);
   std::vector<ArenaString> actors(head.Count());
   for (ArenaString& name : actors) name = m.symbols.Intern(head.StringView());
@@ -308,14 +343,13 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
   };
 
   // The recorded times and the ledger rows' own fields decode on a second
-  // thread, their strings into an arena of their own, while this one
+  // thread while this one
   // decodes the programmes and clusters; the rows' tranches are joined in
   // afterwards (FillLedgerRows).
   LedgerPart ledger_part;
   std::thread ledger_thread([&] {
     ledger_part = DecodeLedgerPart(bytes.substr(head.offset() + clusters_bytes), m.recorded_at,
-                                   m.recorded_at_exceptions, m.ledger, m.ledger_arena,
-                                   read_actor);
+                                   m.recorded_at_exceptions, m.ledger, read_actor);
   });
   ByteReader in(bytes.substr(head.offset(), clusters_bytes));
 
@@ -373,9 +407,9 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes) {
     uint64_t position = 0;
     for (size_t t = 0; in.ok() && t < tranche_count; ++t) {
       TrancheRecord& tranche = c.tranches.emplace_back();
-      tranche.payment_reference = m.arena.Copy(in.StringView());
+      tranche.payment_reference = ReadKept(in);
       tranche.actor = read_actor(in);
-      tranche.reversal_reason = m.arena.Copy(in.StringView());
+      tranche.reversal_reason = ReadKept(in);
       in.Read(tranche.financial_year);
       in.Read(tranche.amount_pence);
       tranche.paid_on = in.PackedDate();

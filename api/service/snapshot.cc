@@ -91,9 +91,11 @@ class Fd {
   int fd_;
 };
 
-// The file mapped read-only for the length of a load: the sections are
-// checked and decoded straight from the page cache, with no copy into a
-// buffer (which cost a page fault per 4 KiB besides the copy).
+// The file mapped read-only: the sections are checked and decoded straight
+// from the page cache, with no copy into a buffer (which cost a page fault
+// per 4 KiB besides the copy), and the read model keeps the mapping to read
+// its per-event strings in place. A new snapshot is a new file renamed over
+// this one, so the mapped one never changes.
 class Mapping {
  public:
   Mapping(int fd, size_t size) : size_(size) {
@@ -235,13 +237,13 @@ StatusOr<SnapshotInfo> LoadSnapshot(const std::string& path, const eventstore::E
   }
 
   // The two models decode on two threads.
-  const Mapping mapping(fd.get(), file_bytes);
-  if (!mapping.ok()) return Errno("cannot map", path);
+  const auto mapping = std::make_shared<const Mapping>(fd.get(), file_bytes);
+  if (!mapping->ok()) return Errno("cannot map", path);
   SnapshotInfo info;
   Status write_model;
   std::thread write_model_thread([&] {
     const auto section_started = std::chrono::steady_clock::now();
-    write_model = LoadSection(mapping.bytes(kHeaderBytes, lengths[0]), checksums[0], path,
+    write_model = LoadSection(mapping->bytes(kHeaderBytes, lengths[0]), checksums[0], path,
                               "write model", [state](std::string_view bytes) {
                                 return core::DecodeStateSnapshot(bytes, state);
                               });
@@ -249,9 +251,10 @@ StatusOr<SnapshotInfo> LoadSnapshot(const std::string& path, const eventstore::E
   });
   const auto section_started = std::chrono::steady_clock::now();
   Status read_model_status =
-      LoadSection(mapping.bytes(kHeaderBytes + lengths[0], lengths[1]), checksums[1], path,
-                  "read model",
-                  [read_model](std::string_view bytes) { return read_model->DecodeSnapshot(bytes); });
+      LoadSection(mapping->bytes(kHeaderBytes + lengths[0], lengths[1]), checksums[1], path,
+                  "read model", [read_model, &mapping](std::string_view bytes) {
+                    return read_model->DecodeSnapshot(bytes, mapping);
+                  });
   info.read_model_seconds = SecondsSince(section_started);
   write_model_thread.join();
   Status failed = !write_model.ok() ? write_model : read_model_status;

@@ -33,7 +33,9 @@
 
 namespace tranche::service {
 
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+// 2: the read model's per-event strings have 4-byte lengths, read in place.
+// A snapshot of another version is refused and the whole log folded.
+inline constexpr uint32_t kSnapshotFormatVersion = 2;
 
 struct SnapshotInfo {
   uint64_t position = 0;

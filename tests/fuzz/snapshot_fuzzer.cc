@@ -45,7 +45,7 @@ void CheckWriteModel(std::string_view bytes) {
 
 void CheckReadModel(std::string_view bytes) {
   projections::ReadModel model;
-  if (!model.DecodeSnapshot(bytes).ok()) {
+  if (!model.DecodeSnapshot(std::string(bytes)).ok()) {
     TRANCHE_CHECK(model.head() == 0);
     return;
   }

@@ -2,6 +2,7 @@
 // models as folding the whole log; a snapshot that cannot be trusted is
 // refused with a reason and the whole log is folded instead.
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "api/service/snapshot.h"
+#include "core/checksum.h"
 #include "core/evolve.h"
 #include "core/state_snapshot.h"
 #include "tests/service/random_commands.h"
@@ -112,8 +114,12 @@ class SnapshotTest : public ServiceFixture {
     std::ifstream in(snapshot_path_, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+  // A new file renamed over the old, as the server writes one: a model
+  // loaded from the old file reads its strings from that file's mapping.
   void WriteSnapshotFile(const std::string& bytes) {
-    std::ofstream(snapshot_path_, std::ios::binary | std::ios::trunc) << bytes;
+    const std::string fresh = snapshot_path_ + ".new";
+    std::ofstream(fresh, std::ios::binary | std::ios::trunc) << bytes;
+    std::filesystem::rename(fresh, snapshot_path_);
   }
 
   std::string snapshot_path_;
@@ -177,6 +183,13 @@ TEST_F(SnapshotTest, ASnapshotAndTheEventsAfterItGiveTheSameModelsAsTheWholeLog)
     EXPECT_EQ(service_->replayed_events(), Head() - first_head);
     EXPECT_GT(service_->replayed_events(), 0u);
     EXPECT_EQ(StopAndDescribe(), live);
+
+    // A new snapshot renamed over the one this model was loaded from, and
+    // the old one's name gone: the model still reads the strings it loaded
+    // from the old file's mapping.
+    ASSERT_TRUE(service_->WriteSnapshot().ok());
+    std::filesystem::remove(snapshot_path_);
+    EXPECT_EQ(Moments(service_->read_model()), live["read_model"]);
   }
 }
 
@@ -218,6 +231,27 @@ TEST_F(SnapshotTest, ADamagedSnapshotIsRefusedAndTheWholeLogFolded) {
   WriteSnapshotFile(good);
   Reopen();
   EXPECT_EQ(service_->loaded_snapshot().position, Head());
+}
+
+TEST_F(SnapshotTest, ASnapshotOfAnotherFormatIsRefusedAndTheWholeLogFolded) {
+  RunRandomCommands(7, 0, 200);
+  const json expected = StopAndDescribe();
+  ASSERT_TRUE(service_->WriteSnapshot().ok());
+  std::string other = ReadSnapshotFile();
+  ASSERT_GT(other.size(), 96u);
+  // The version (bytes 8..11) of the format before this one, with the
+  // header's checksum (bytes 88..95, of bytes 0..87) made to match again:
+  // only the version is wrong.
+  const uint32_t version = kSnapshotFormatVersion - 1;
+  std::memcpy(other.data() + 8, &version, sizeof version);
+  const uint64_t checksum = core::Checksum64(std::string_view(other.data(), 88));
+  std::memcpy(other.data() + 88, &checksum, sizeof checksum);
+  WriteSnapshotFile(other);
+  Reopen();
+  EXPECT_EQ(service_->snapshot_refusal().reason(), "snapshot_format")
+      << service_->snapshot_refusal().ToString();
+  EXPECT_EQ(service_->replayed_events(), Head());
+  EXPECT_EQ(StopAndDescribe(), expected);
 }
 
 TEST_F(SnapshotTest, ASnapshotOfAnotherLogOrOfALaterHeadIsRefused) {
