@@ -57,9 +57,12 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
           [&](const core::MemberAdded& ev) {
             ClusterRecord& c = ClusterChangedAt(ev.cluster_id, p);
             MemberRecord m;
-            m.view = MemberView{ev.organisation_id, ev.name, ev.sector, ev.joined_on, {}, ""};
+            m.organisation_id = symbols.Intern(ev.organisation_id);
+            m.name = symbols.Intern(ev.name);
             m.added_position = p;
-            c.active_member_by_id[ev.organisation_id] = c.members.size();
+            m.joined_on = ev.joined_on;
+            m.sector = ev.sector;
+            c.active_member_by_id[m.organisation_id.view()] = c.members.size();
             GrowPrefaulted(c.members);
             c.members.push_back(std::move(m));
           },
@@ -70,7 +73,7 @@ void ReadModel::Model::Apply(const EventEnvelope& e, const core::Event& event) {
             MemberRecord& m = c.members[it->second];
             m.removed_position = p;
             m.left_on = ev.left_on;
-            m.left_reason = ev.reason;
+            m.left_reason = arena.Copy(ev.reason);
             c.active_member_by_id.erase(it);
           },
           [&](const core::TrancheRecorded& ev) {

@@ -187,12 +187,25 @@ struct LedgerRow {
   inline LedgerEntry ToEntry(int64_t recorded_at_us) const;
 };
 
+// A membership, from its addition to its removal (if any). A cluster's
+// members come and go under a few ids and names, which are interned: a
+// long log holds many memberships, and three strings of their own each were
+// most of a snapshot load's heap allocations.
 struct MemberRecord {
-  MemberView view;  // As added; left_on is derived per moment.
+  ArenaString organisation_id;  // Interned.
+  ArenaString name;             // Interned.
+  ArenaString left_reason;      // In the model's arena; empty until removed.
   uint64_t added_position = 0;
   uint64_t removed_position = 0;  // 0 while a member.
-  core::Date left_on;
-  std::string left_reason;
+  core::Date joined_on;
+  core::Date left_on;  // Meaningful once removed.
+  core::Sector sector = core::Sector::kOther;
+
+  // As added; whether and when it left is for the caller to say per moment.
+  MemberView ToView() const {
+    return MemberView{std::string(organisation_id.view()), std::string(name.view()), sector,
+                      joined_on, std::nullopt, std::string()};
+  }
 };
 
 struct YearRecord {
@@ -247,7 +260,8 @@ struct ClusterRecord {
     indexed_tranches = end;
   }
   std::vector<MemberRecord> members;  // In log order.
-  std::unordered_map<std::string, size_t> active_member_by_id;
+  // Keys view the members' interned ids.
+  std::unordered_map<std::string_view, size_t> active_member_by_id;
   std::vector<uint64_t> positions;
 };
 

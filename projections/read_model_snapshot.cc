@@ -2,7 +2,8 @@
 //
 // Layout (core/byte_codec.h; "delta" is a varint difference from the
 // previous value of the same list, which keeps positions to a byte or two):
-//   actors: varint count, then each name (index = order of first use)
+//   symbols (the interned strings: actors, member ids and names): varint
+//     count, then each (index = order of first use)
 //   varint byte length of the next part (so the last part can be decoded
 //   on a second thread meanwhile), then:
 //   programmes, by id: id, name, funder; years (varint count, then each:
@@ -11,16 +12,17 @@
 //   clusters, by id: bid (BidSubmitted); statuses (count, then each: varint
 //     position, varint status, optional decided_on, reason); awards (count,
 //     then each year and its steps: varint position, amount); tranches
-//     (count, then each: kept reference, varint actor, kept reversal_reason,
+//     (count, then each: kept reference, varint actor symbol, kept reversal_reason,
 //     FinancialYear, amount, paid_on (PackedDate), position delta, signed
 //     recorded_at delta, varint reversed_position); net_paid_by_year;
-//     members (count, then each: MemberView fields, varint added_position,
-//     varint removed_position, left_on, left_reason); positions (count,
+//     members (count, then each: varint organisation_id symbol, varint
+//     name symbol, sector, joined_on, varint added_position, varint
+//     removed_position, left_on, kept left_reason); positions (count,
 //     deltas)
 //   and last:
 //   recorded_at: count (the head), signed deltas
 //   ledger: count, then each row: position delta, varint cluster (its index
-//     by id), reversal, varint actor, kept command_id, kept reason, signed difference
+//     by id), reversal, varint actor symbol, kept command_id, kept reason, signed difference
 //     of recorded_at_us from recorded_at[position - 1], cluster year total,
 //     programme year total.
 // A ledger row's tranche is implied: a payment row takes its cluster's next
@@ -120,10 +122,10 @@ struct LedgerPart {
   std::vector<uint32_t> row_clusters;
 };
 
-template <class ReadActor>
+template <class ReadSymbol>
 LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& recorded_at,
                             std::vector<std::pair<uint64_t, int64_t>>& recorded_at_exceptions,
-                            std::vector<LedgerRow>& ledger, ReadActor read_actor) {
+                            std::vector<LedgerRow>& ledger, ReadSymbol read_symbol) {
   LedgerPart part;
   ByteReader in(bytes);
   const size_t head = in.Count();
@@ -147,7 +149,7 @@ LedgerPart DecodeLedgerPart(std::string_view bytes, std::vector<int64_t>& record
     row.position = position;
     const uint64_t cluster = in.Varint();
     in.Read(row.reversal);
-    row.actor = read_actor(in);
+    row.actor = read_symbol(in);
     row.command_id = ReadKept(in);
     row.reason = ReadKept(in);
     const int64_t time_difference = in.Signed();
@@ -206,12 +208,13 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
   const Model& m = *model_;
   ByteWriter body;    // Programmes and clusters.
   ByteWriter ledger;  // recorded_at and the ledger.
-  // Actors are interned, so one name is one pointer.
-  std::vector<std::string_view> actors;
-  std::unordered_map<const char*, uint64_t> actor_index;
-  auto actor = [&](ArenaString name) {
-    auto [it, inserted] = actor_index.try_emplace(name.identity(), actors.size());
-    if (inserted) actors.push_back(name.view());
+  // Interned strings (actors, member ids and names): one string is one
+  // pointer.
+  std::vector<std::string_view> symbols;
+  std::unordered_map<const char*, uint64_t> symbol_index;
+  auto symbol = [&](ArenaString text) {
+    auto [it, inserted] = symbol_index.try_emplace(text.identity(), symbols.size());
+    if (inserted) symbols.push_back(text.view());
     return it->second;
   };
 
@@ -258,7 +261,7 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     int64_t previous_recorded_at = 0;
     for (const TrancheRecord& t : c.tranches) {
       WriteKept(body, t.payment_reference.view());
-      body.Varint(actor(t.actor));
+      body.Varint(symbol(t.actor));
       WriteKept(body, t.reversal_reason.view());
       body.Write(t.financial_year);
       body.Write(t.amount_pence);
@@ -273,16 +276,14 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     body.Write(c.net_paid_by_year);
     body.Varint(c.members.size());
     for (const MemberRecord& member : c.members) {
-      body.Write(member.view.organisation_id);
-      body.Write(member.view.name);
-      body.Write(member.view.sector);
-      body.Write(member.view.joined_on);
-      body.Write(member.view.left_on);
-      body.Write(member.view.left_reason);
+      body.Varint(symbol(member.organisation_id));
+      body.Varint(symbol(member.name));
+      body.Write(member.sector);
+      body.Write(member.joined_on);
       body.Varint(member.added_position);
       body.Varint(member.removed_position);
       body.Write(member.left_on);
-      body.Write(member.left_reason);
+      WriteKept(body, member.left_reason.view());
     }
     WritePositions(body, c.positions);
   }
@@ -301,7 +302,7 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     previous_position = row.position;
     ledger.Varint(cluster_index.at(row.cluster));
     ledger.Write(row.reversal);
-    ledger.Varint(actor(row.actor));
+    ledger.Varint(symbol(row.actor));
     WriteKept(ledger, row.command_id.view());
     WriteKept(ledger, row.reason.view());
     ledger.Signed(m.RecordedAtOf(row.position) - m.recorded_at[row.position - 1]);
@@ -310,8 +311,8 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
   }
 
   ByteWriter head;
-  head.Varint(actors.size());
-  for (const std::string_view name : actors) head.Write(name);
+  head.Varint(symbols.size());
+  for (const std::string_view text : symbols) head.Write(text);
   head.Varint(body.size());
   out->append(head.Take());
   out->append(body.Take());
@@ -331,15 +332,15 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes, std::shared_ptr<const v
   Model& m = *model;
   m.snapshot_bytes = std::move(keep);
   ByteReader head(bytes);
-  std::vector<ArenaString> actors(head.Count());
-  for (ArenaString& name : actors) name = m.symbols.Intern(head.StringView());
+  std::vector<ArenaString> symbols(head.Count());
+  for (ArenaString& text : symbols) text = m.symbols.Intern(head.StringView());
   const uint64_t clusters_bytes = head.Varint();
   head.Require(clusters_bytes <= bytes.size() - head.offset());
   if (!head.ok()) return Corrupt("the section does not decode");
-  auto read_actor = [&actors](ByteReader& in) -> ArenaString {
+  auto read_symbol = [&symbols](ByteReader& in) -> ArenaString {
     const uint64_t index = in.Varint();
-    in.Require(index < actors.size());
-    return in.ok() ? actors[index] : ArenaString();
+    in.Require(index < symbols.size());
+    return in.ok() ? symbols[index] : ArenaString();
   };
 
   // The recorded times and the ledger rows' own fields decode on a second
@@ -349,7 +350,7 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes, std::shared_ptr<const v
   LedgerPart ledger_part;
   std::thread ledger_thread([&] {
     ledger_part = DecodeLedgerPart(bytes.substr(head.offset() + clusters_bytes), m.recorded_at,
-                                   m.recorded_at_exceptions, m.ledger, read_actor);
+                                   m.recorded_at_exceptions, m.ledger, read_symbol);
   });
   ByteReader in(bytes.substr(head.offset(), clusters_bytes));
 
@@ -408,7 +409,7 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes, std::shared_ptr<const v
     for (size_t t = 0; in.ok() && t < tranche_count; ++t) {
       TrancheRecord& tranche = c.tranches.emplace_back();
       tranche.payment_reference = ReadKept(in);
-      tranche.actor = read_actor(in);
+      tranche.actor = read_symbol(in);
       tranche.reversal_reason = ReadKept(in);
       in.Read(tranche.financial_year);
       in.Read(tranche.amount_pence);
@@ -423,20 +424,19 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes, std::shared_ptr<const v
     }
     in.Read(c.net_paid_by_year);
     const size_t member_count = in.Count();
+    ReservePrefaulted(c.members, member_count);
     for (size_t k = 0; in.ok() && k < member_count; ++k) {
       MemberRecord& member = c.members.emplace_back();
-      in.Read(member.view.organisation_id);
-      in.Read(member.view.name);
-      in.Read(member.view.sector);
-      in.Read(member.view.joined_on);
-      in.Read(member.view.left_on);
-      in.Read(member.view.left_reason);
+      member.organisation_id = read_symbol(in);
+      member.name = read_symbol(in);
+      in.Read(member.sector);
+      in.Read(member.joined_on);
       member.added_position = in.Varint();
       member.removed_position = in.Varint();
       in.Read(member.left_on);
-      in.Read(member.left_reason);
+      member.left_reason = ReadKept(in);
       if (in.ok() && member.removed_position == 0) {
-        in.Require(c.active_member_by_id.emplace(member.view.organisation_id, k).second);
+        in.Require(c.active_member_by_id.emplace(member.organisation_id.view(), k).second);
       }
     }
     ReadPositions(in, c.positions);

@@ -106,8 +106,8 @@ ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programm
     if (m.removed_position != 0 && m.removed_position <= at) {
       former.push_back(&m);
     } else {
-      view.member_count_by_sector[m.view.sector]++;
-      view.members.push_back(m.view);
+      view.member_count_by_sector[m.sector]++;
+      view.members.push_back(m.ToView());
     }
   }
   view.former_member_count = former.size();
@@ -116,9 +116,9 @@ ClusterView BuildCluster(const ClusterRecord& c, const ProgrammeRecord& programm
   });
   former.resize(std::min(former.size(), kClusterViewFormerMembersMax));
   for (const MemberRecord* m : former) {
-    MemberView member = m->view;
+    MemberView member = m->ToView();
     member.left_on = m->left_on;
-    member.left_reason = m->left_reason;
+    member.left_reason = m->left_reason.view();
     view.former_members.push_back(std::move(member));
   }
   auto by_name = [](const MemberView& a, const MemberView& b) { return a.name < b.name; };
