@@ -13,8 +13,8 @@
 //     position, varint status, optional decided_on, reason); awards (count,
 //     then each year and its steps: varint position, amount); tranches
 //     (count, then each: kept reference, varint actor symbol, kept reversal_reason,
-//     FinancialYear, amount, paid_on (PackedDate), position delta, signed
-//     recorded_at delta, varint reversed_position); net_paid_by_year;
+//     FinancialYear, amount, paid_on (PackedDate), position delta, varint
+//     reversed_position; its time is its ledger row's); net_paid_by_year;
 //     members (count, then each: varint organisation_id symbol, varint
 //     name symbol, sector, joined_on, varint added_position, varint
 //     removed_position, left_on, kept left_reason); positions (count,
@@ -258,7 +258,6 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
     }
     body.Varint(c.tranches.size());
     uint64_t previous_position = 0;
-    int64_t previous_recorded_at = 0;
     for (const TrancheRecord& t : c.tranches) {
       WriteKept(body, t.payment_reference.view());
       body.Varint(symbol(t.actor));
@@ -267,11 +266,8 @@ void ReadModel::EncodeSnapshot(std::string* out) const {
       body.Write(t.amount_pence);
       body.PackedDate(t.paid_on);
       body.Varint(t.position - previous_position);
-      const int64_t recorded_at_us = m.RecordedAtOf(t.position);
-      body.Signed(recorded_at_us - previous_recorded_at);
       body.Varint(t.reversed_position);
       previous_position = t.position;
-      previous_recorded_at = recorded_at_us;
     }
     body.Write(c.net_paid_by_year);
     body.Varint(c.members.size());
@@ -415,9 +411,6 @@ Status ReadModel::DecodeSnapshot(std::string_view bytes, std::shared_ptr<const v
       in.Read(tranche.amount_pence);
       tranche.paid_on = in.PackedDate();
       position += in.Varint();
-      // The tranche's time (a delta from the previous tranche's) is its
-      // ledger row's: the model keeps it once (Model::RecordedAtOf).
-      (void)in.Signed();
       tranche.position = position;
       tranche.reversed_position = in.Varint();
       in.Require(tranche.reversed_position == 0 || tranche.reversed_position > position);

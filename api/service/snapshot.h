@@ -35,8 +35,9 @@ namespace tranche::service {
 
 // 2: the read model's per-event strings have 4-byte lengths, read in place.
 // 3: its members' ids and names are interned.
+// 4: a tranche's time is written once, with its ledger row.
 // A snapshot of another version is refused and the whole log folded.
-inline constexpr uint32_t kSnapshotFormatVersion = 3;
+inline constexpr uint32_t kSnapshotFormatVersion = 4;
 
 struct SnapshotInfo {
   uint64_t position = 0;
