@@ -137,7 +137,9 @@ class ByteReader {
     return raw;
   }
 
-  uint64_t Varint() {
+  // Inlined: a snapshot's load and a replay's decode read tens of millions,
+  // and a call cost more than the one-byte case it mostly is.
+  [[gnu::always_inline]] uint64_t Varint() {
     // Most values here are below 128: one byte, no loop.
     if (ok_ && pos_ < bytes_.size() && static_cast<uint8_t>(bytes_[pos_]) < 0x80) {
       return static_cast<uint8_t>(bytes_[pos_++]);

@@ -43,7 +43,7 @@ bool IsValidPaymentReference(std::string_view reference) {
          AllBytesWithin(reference, 0x21, 0x7E);
 }
 
-bool IsValidUtf8(std::string_view text) {
+bool IsValidUtf8Slow(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     // Ids, references and most names are ASCII: eight bytes at a time.

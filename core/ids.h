@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +31,30 @@ bool IsValidPaymentReference(std::string_view reference);
 // 1–max_bytes of valid UTF-8 with no control characters (< 0x20, 0x7F) and
 // not only whitespace.
 bool IsValidText(std::string_view text, size_t max_bytes);
-bool IsValidUtf8(std::string_view text);
+
+// True when no byte has its high bit set. Eight bytes at a time, the last
+// word overlapping the one before it: a 9- to 16-byte id takes two loads.
+inline bool IsAscii(std::string_view text) {
+  const size_t size = text.size();
+  uint64_t high = 0;
+  if (size >= 8) {
+    uint64_t word;
+    for (size_t i = 0; i + 8 <= size; i += 8) {
+      std::memcpy(&word, text.data() + i, sizeof word);
+      high |= word;
+    }
+    std::memcpy(&word, text.data() + size - 8, sizeof word);
+    high |= word;
+  } else {
+    for (const char c : text) high |= static_cast<unsigned char>(c);
+  }
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
+bool IsValidUtf8Slow(std::string_view text);
+// Ids, references and most names are ASCII, which is checked inline; the
+// rest goes through the full check (overlong forms, surrogates, range).
+inline bool IsValidUtf8(std::string_view text) { return IsAscii(text) || IsValidUtf8Slow(text); }
 
 // Lower-cases ASCII letters, turns every run of other non-alphanumeric bytes
 // into one '-', trims '-' at both ends and cuts to 64 bytes (trimming a '-'

@@ -61,6 +61,26 @@ TEST(IdsTest, Utf8CheckFindsABadByteAtAnyOffsetInLongAsciiText) {
   EXPECT_FALSE(IsValidUtf8(std::string(31, 'a') + "\xFF"));
 }
 
+TEST(IdsTest, AsciiCheckFindsAHighByteAtAnyOffsetOfAnyLength) {
+  // Words of eight, the last one overlapping: every length up to three
+  // words, a high byte at every offset.
+  for (size_t size = 0; size <= 24; ++size) {
+    const std::string ascii(size, 'a');
+    EXPECT_TRUE(IsAscii(ascii)) << size;
+    EXPECT_TRUE(IsValidUtf8(ascii)) << size;
+    for (size_t offset = 0; offset < size; ++offset) {
+      std::string text = ascii;
+      text[offset] = '\x80';  // A continuation byte with no lead.
+      EXPECT_FALSE(IsAscii(text)) << size << " " << offset;
+      EXPECT_FALSE(IsValidUtf8(text)) << size << " " << offset;
+      text[offset] = '\xC3';  // "é" where it fits: valid, not ASCII.
+      text.insert(offset + 1, "\xA9");
+      EXPECT_FALSE(IsAscii(text)) << size << " " << offset;
+      EXPECT_TRUE(IsValidUtf8(text)) << size << " " << offset;
+    }
+  }
+}
+
 TEST(IdsTest, EverySectorRoundTripsByName) {
   for (const Sector sector : kAllSectors) EXPECT_EQ(ParseSector(SectorName(sector)), sector);
   EXPECT_EQ(ParseSector("higher-education"), Sector::kHigherEducation);
