@@ -9,8 +9,8 @@
 //     id, programme_id, name, region, principal_partner, work_programme,
 //     requested, submitted_on, varint status, optional decided_on,
 //     rejection_reason, awards, net_paid;
-//     varint tranche count, then each in recording order: reference,
-//       FinancialYear, amount, paid_on (PackedDate), reversed, reversal_reason;
+//     the tranches: TrancheTable::EncodeTo (core/tranche_table.h), its text
+//       in one piece and a few varints per tranche;
 //     varint member count, then each by id, increasing: organisation id,
 //       name, sector, joined_on, optional left_on;
 //     varint version
@@ -44,15 +44,7 @@ void EncodeCluster(const Cluster& cluster, ByteWriter& out) {
   out.Write(cluster.rejection_reason);
   out.Write(cluster.awards);
   out.Write(cluster.net_paid);
-  out.Varint(cluster.tranches.size());
-  for (const auto& [reference, tranche] : cluster.tranches) {
-    out.Write(reference);
-    out.Write(tranche.financial_year);
-    out.Write(tranche.amount_pence);
-    out.PackedDate(tranche.paid_on);
-    out.Write(tranche.reversed);
-    out.Write(tranche.reversal_reason);
-  }
+  cluster.tranches.EncodeTo(out);
   out.Varint(cluster.members.size());
   for (const auto& [organisation_id, member] : cluster.members) {
     out.Write(organisation_id);
@@ -95,25 +87,7 @@ void DecodeCluster(ByteReader& in, Cluster& cluster, std::vector<uint64_t>& hash
   in.Read(cluster.rejection_reason);
   in.Read(cluster.awards);
   in.Read(cluster.net_paid);
-  const size_t count = in.Count();
-  // Room for references of up to ~40 bytes without regrowing the text; the
-  // pages of room left unused are never touched, so they cost no memory.
-  cluster.tranches.Reserve(count, count * 48);
-  hashes.clear();
-  ReservePrefaulted(hashes, count);
-  Tranche tranche;
-  for (size_t i = 0; in.ok() && i < count; ++i) {
-    const std::string_view reference = in.StringView();
-    in.Read(tranche.financial_year);
-    in.Read(tranche.amount_pence);
-    tranche.paid_on = in.PackedDate();
-    in.Read(tranche.reversed);
-    in.Read(tranche.reversal_reason);
-    if (!in.ok()) break;
-    hashes.push_back(ReferenceHash(reference));
-    cluster.tranches.AppendUnindexed(reference, tranche);
-  }
-  if (in.ok()) in.Require(cluster.tranches.IndexAll(hashes));
+  cluster.tranches.DecodeFrom(in, hashes);
   ReadOrderedMap(in, cluster.members, [&in](std::string& organisation_id, Member& member) {
     in.Read(organisation_id);
     in.Read(member.name);

@@ -32,6 +32,9 @@
 
 namespace tranche::core {
 
+class ByteReader;
+class ByteWriter;
+
 struct Tranche {
   FinancialYear financial_year;
   Pence amount_pence;
@@ -118,34 +121,20 @@ class TrancheTable {
     return before;
   }
 
-  // A snapshot's load: `Reserve`, then `AppendUnindexed` each tranche in
-  // recording order, then `IndexAll` with their ReferenceHashes, which
-  // indexes them in one pass with each slot fetched a few entries ahead.
-  // False, leaving the table empty, when two share a reference.
-  // The rows are populated up front (core/prefault.h); the text's room is
-  // a guess, so only the pages it fills are.
-  void Reserve(size_t tranches, size_t text_bytes) {
-    ReservePrefaulted(rows_, tranches);
-    text_.reserve(text_bytes);
-  }
-  void AppendUnindexed(std::string_view payment_reference, const Tranche& tranche) {
-    Append(payment_reference, tranche);
-  }
-  bool IndexAll(const std::vector<uint64_t>& hashes) {
-    TRANCHE_CHECK_MSG(hashes.size() == rows_.size(), "one hash per tranche");
-    index_ = ReferenceIndex();
-    index_.Reserve(rows_.size());
-    constexpr size_t kAhead = 8;
-    for (size_t i = 0; i < rows_.size(); ++i) {
-      if (i + kAhead < rows_.size()) index_.Prefetch(hashes[i + kAhead]);
-      if (IndexOf(hashes[i], TextAt(rows_[i].reference_at)).has_value()) {
-        *this = TrancheTable();
-        return false;
-      }
-      index_.Insert(hashes[i], i);
-    }
-    return true;
-  }
+  // A start-up snapshot's form of the table (core/state_snapshot.cc): the
+  // text as it is, then each row's fields with its text offsets, so that a
+  // load copies the text in one piece and reads a few varints per row:
+  //   varint row count, varint text bytes, the text;
+  //   per row: varint reference offset (a difference from the previous
+  //   row's: references are appended in row order), FinancialYear, amount,
+  //   paid_on (PackedDate), varint reason offset + 1 (0: not reversed).
+  void EncodeTo(ByteWriter& out) const;
+  // What EncodeTo wrote, into this empty table, indexed; `hashes` receives
+  // each reference's ReferenceHash in row order. Fails `in`, leaving the
+  // table empty, when a row's text is out of bounds or not UTF-8, a
+  // reference is empty or two rows share one. The rows and the text are
+  // populated before they are filled (core/prefault.h).
+  void DecodeFrom(ByteReader& in, std::vector<uint64_t>& hashes);
 
   // The same tranches under the same references, whatever the order (a
   // table read back from JSON is in reference order, not recording order).
@@ -170,6 +159,27 @@ class TrancheTable {
     uint32_t reason_at;  // kNone while not reversed.
   };
   static_assert(sizeof(Row) == 24);
+
+  // The text's string at `at` if one fits there and is UTF-8 (a load).
+  std::optional<std::string_view> CheckedTextAt(uint64_t at) const;
+
+  // Indexes every row, with each slot fetched a few rows ahead; false,
+  // leaving the table empty, when two share a reference.
+  bool IndexAll(const std::vector<uint64_t>& hashes) {
+    TRANCHE_CHECK_MSG(hashes.size() == rows_.size(), "one hash per tranche");
+    index_ = ReferenceIndex();
+    index_.Reserve(rows_.size());
+    constexpr size_t kAhead = 8;
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      if (i + kAhead < rows_.size()) index_.Prefetch(hashes[i + kAhead]);
+      if (IndexOf(hashes[i], TextAt(rows_[i].reference_at)).has_value()) {
+        *this = TrancheTable();
+        return false;
+      }
+      index_.Insert(hashes[i], i);
+    }
+    return true;
+  }
 
   void Append(std::string_view payment_reference, const Tranche& tranche) {
     const uint32_t reference_at = AppendText(payment_reference);

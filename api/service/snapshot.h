@@ -36,8 +36,9 @@ namespace tranche::service {
 // 2: the read model's per-event strings have 4-byte lengths, read in place.
 // 3: its members' ids and names are interned.
 // 4: a tranche's time is written once, with its ledger row.
+// 5: the write model's tranches as TrancheTable::EncodeTo writes them.
 // A snapshot of another version is refused and the whole log folded.
-inline constexpr uint32_t kSnapshotFormatVersion = 4;
+inline constexpr uint32_t kSnapshotFormatVersion = 5;
 
 struct SnapshotInfo {
   uint64_t position = 0;

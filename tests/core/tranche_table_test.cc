@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/byte_codec.h"
+
 namespace tranche::core {
 namespace {
 
@@ -71,28 +73,52 @@ TEST(TrancheTableTest, ACopyIsIndependent) {
   EXPECT_FALSE(table == copy);
 }
 
+// A table's snapshot form, decoded into a fresh table: the table, or
+// nullopt when the bytes are refused (and the table left empty).
+std::optional<TrancheTable> RoundTrip(std::string_view bytes, std::vector<uint64_t>* hashes) {
+  ByteReader in(bytes);
+  TrancheTable loaded;
+  loaded.DecodeFrom(in, *hashes);
+  if (!in.ok()) {
+    EXPECT_TRUE(loaded.empty());
+    return std::nullopt;
+  }
+  EXPECT_TRUE(in.AtEnd());
+  return loaded;
+}
+
+std::string Encoded(const TrancheTable& table) {
+  ByteWriter out;
+  table.EncodeTo(out);
+  return out.Take();
+}
+
 TEST(TrancheTableTest, ALoadIndexesEveryTrancheAndRefusesADuplicate) {
   std::vector<std::string> references;
-  TrancheTable loaded;
-  loaded.Reserve(5000, 5000 * 16);
-  std::vector<uint64_t> hashes;
+  TrancheTable written;
   for (int i = 0; i < 5000; ++i) {
     references.push_back("PAY-" + std::to_string(i));
-    Tranche tranche = Paid(i + 1, 9, 9);
-    if (i % 7 == 0) {
-      tranche.reversed = true;
-      tranche.reversal_reason = "reason " + std::to_string(i);
+    ASSERT_TRUE(written.Insert(references.back(), Paid(i + 1, 9, 9)));
+    // Reversals append their reasons between later references.
+    if (i % 7 == 0 && i >= 14) {
+      ASSERT_TRUE(written.Reverse(references[i - 14], "reason " + std::to_string(i - 14)));
     }
-    loaded.AppendUnindexed(references.back(), tranche);
-    hashes.push_back(ReferenceHash(references.back()));
   }
-  ASSERT_TRUE(loaded.IndexAll(hashes));
+  std::vector<uint64_t> hashes;
+  std::optional<TrancheTable> read = RoundTrip(Encoded(written), &hashes);
+  ASSERT_TRUE(read.has_value());
+  const TrancheTable& loaded = *read;
+  ASSERT_EQ(hashes.size(), references.size());
+  for (int i = 0; i < 5000; ++i) EXPECT_EQ(hashes[i], ReferenceHash(references[i]));
+  EXPECT_TRUE(loaded == written);
+  EXPECT_EQ(Encoded(loaded), Encoded(written));
   for (int i = 0; i < 5000; ++i) {
+    const bool reversed = i % 7 == 0 && i + 14 < 5000;
     const auto found = loaded.Find(references[i]);
     ASSERT_TRUE(found.has_value()) << references[i];
     EXPECT_EQ(found->amount_pence, Pence(i + 1));
-    EXPECT_EQ(found->reversed, i % 7 == 0);
-    EXPECT_EQ(found->reversal_reason, i % 7 == 0 ? "reason " + std::to_string(i) : "");
+    EXPECT_EQ(found->reversed, reversed);
+    EXPECT_EQ(found->reversal_reason, reversed ? "reason " + std::to_string(i) : "");
   }
 
   // The same tranches inserted in another order compare equal.
@@ -103,11 +129,41 @@ TEST(TrancheTableTest, ALoadIndexesEveryTrancheAndRefusesADuplicate) {
   }
   EXPECT_TRUE(reordered == loaded);
 
-  TrancheTable twice;
-  twice.AppendUnindexed("SAME", Paid(1, 4, 1));
-  twice.AppendUnindexed("SAME", Paid(2, 4, 2));
-  EXPECT_FALSE(twice.IndexAll({ReferenceHash("SAME"), ReferenceHash("SAME")}));
-  EXPECT_TRUE(twice.empty());
+  // Two rows naming the same reference: the one row of a table whose text
+  // holds "SAME" once, written twice (its offset delta, 0, points the second
+  // copy at the same string).
+  TrancheTable one;
+  ASSERT_TRUE(one.Insert("SAME", Paid(1, 4, 1)));
+  std::string twice = Encoded(one);
+  const size_t header = 2 + 8;  // Row count, text size, the text (4 + 4 bytes).
+  ASSERT_EQ(twice[0], 1);
+  ASSERT_EQ(twice[1], 8);
+  twice[0] = 2;
+  twice += twice.substr(header);
+  EXPECT_FALSE(RoundTrip(twice, &hashes).has_value());
+}
+
+TEST(TrancheTableTest, ALoadRefusesTextOutOfBoundsAndEveryTruncation) {
+  TrancheTable table;
+  ASSERT_TRUE(table.Insert("A-1", Paid(1, 4, 1)));
+  ASSERT_TRUE(table.Insert("A-2", Paid(2, 4, 2)));
+  ASSERT_TRUE(table.Reverse("A-1", "typo"));
+  const std::string good = Encoded(table);
+  std::vector<uint64_t> hashes;
+  ASSERT_TRUE(RoundTrip(good, &hashes).has_value());
+  for (size_t size = 0; size < good.size(); ++size) {
+    EXPECT_FALSE(RoundTrip(good.substr(0, size), &hashes).has_value()) << size;
+  }
+  // The first row's reference offset (0) pushed to the end of the text, and
+  // to where only part of a length fits.
+  const size_t text_bytes = static_cast<unsigned char>(good[1]);
+  ASSERT_EQ(text_bytes, 7u + 7u + 8u);  // "A-1", "A-2", "typo", each after 4 bytes.
+  for (const size_t at : {text_bytes, text_bytes - 2}) {
+    std::string past = good;
+    ASSERT_EQ(past[2 + text_bytes], 0);
+    past[2 + text_bytes] = static_cast<char>(at);
+    EXPECT_FALSE(RoundTrip(past, &hashes).has_value()) << at;
+  }
 }
 
 }  // namespace
