@@ -132,7 +132,7 @@ class ByteReader {
   std::string_view Raw(size_t size) {
     Require(size <= bytes_.size() - pos_);
     if (!ok_) return {};
-    const std::string_view raw = bytes_.substr(pos_, size);
+    const std::string_view raw(bytes_.data() + pos_, size);
     pos_ += size;
     return raw;
   }
@@ -147,6 +147,24 @@ class ByteReader {
     return VarintSlow();
   }
   uint64_t VarintSlow() {
+    // Ten bytes left (the longest varint): no bounds check per byte.
+    if (ok_ && bytes_.size() - pos_ >= 10) {
+      const auto* p = reinterpret_cast<const uint8_t*>(bytes_.data() + pos_);
+      uint64_t value = 0;
+      for (int i = 0; i < 10; ++i) {
+        const uint8_t byte = p[i];
+        value |= static_cast<uint64_t>(byte & 0x7F) << (7 * i);
+        if (byte < 0x80) {
+          // Canonical only: no final zero byte after the first, no bits
+          // past 64.
+          if ((byte == 0 && i > 0) || (i == 9 && byte > 1)) break;
+          pos_ += static_cast<size_t>(i) + 1;
+          return value;
+        }
+      }
+      ok_ = false;
+      return 0;
+    }
     uint64_t value = 0;
     for (int shift = 0; ok_ && shift < 64; shift += 7) {
       if (pos_ >= bytes_.size()) break;

@@ -104,11 +104,11 @@ void WriteKept(ByteWriter& out, std::string_view text) {
 // long as the model.
 ArenaString ReadKept(ByteReader& in) {
   const std::string_view prefix = in.Raw(sizeof(uint32_t));
-  if (!in.ok()) return {};
-  uint32_t size;
-  std::memcpy(&size, prefix.data(), sizeof size);
+  uint32_t size = 0;
+  if (in.ok()) std::memcpy(&size, prefix.data(), sizeof size);
+  if (size == 0) return {};  // Most reasons.
   in.Require(core::IsValidUtf8(in.Raw(size)));
-  return in.ok() && size > 0 ? ArenaString::Kept(prefix.data()) : ArenaString();
+  return in.ok() ? ArenaString::Kept(prefix.data()) : ArenaString();
 }
 
 Status Corrupt(const char* what) {

@@ -1,6 +1,7 @@
 // Binary and JSON codecs: round trips for every event type and command, corruption, state JSON.
 #include <gtest/gtest.h>
 
+#include "core/byte_codec.h"
 #include "core/events.h"
 #include "core/json/json_codec.h"
 #include "tests/core/domain_fixture.h"
@@ -30,6 +31,44 @@ std::vector<Event> OneOfEach() {
                           Pence(35'000'000),
                           {{"wessex", Pence(70'000'000), Pence(35'000'000), Pence(35'000'000)}}},
   };
+}
+
+// A varint read with ten or more bytes left takes a path without a bounds
+// check per byte; with fewer, the careful one. Both must agree on every
+// length and refuse the same non-canonical forms.
+TEST(ByteCodecTest, VarintsReadAlikeWithAndWithoutTenBytesLeft) {
+  std::vector<uint64_t> values = {0, 1, 127, 128, 300, UINT64_MAX, UINT64_MAX - 1};
+  for (int bits = 7; bits < 64; bits += 7) {
+    values.push_back((uint64_t{1} << bits) - 1);
+    values.push_back(uint64_t{1} << bits);
+  }
+  for (const uint64_t value : values) {
+    ByteWriter out;
+    out.Varint(value);
+    const std::string exact = out.Take();
+    for (const std::string& bytes : {exact, exact + std::string(10, '\x7F')}) {
+      ByteReader in(bytes);
+      EXPECT_EQ(in.Varint(), value);
+      EXPECT_TRUE(in.ok());
+      EXPECT_EQ(in.offset(), exact.size()) << value;
+    }
+  }
+  const std::vector<std::string> refused = {
+      std::string("\x80\x00", 2),                              // Overlong zero.
+      std::string(9, '\xFF') + "\x02",                         // Past 64 bits.
+      std::string(10, '\xFF') + "\x01",                        // Eleven bytes.
+      std::string("\x81\x80\x00", 3),                          // A final zero byte.
+  };
+  for (const std::string& bad : refused) {
+    for (const std::string& bytes : {bad, bad + std::string(10, '\x01')}) {
+      ByteReader in(bytes);
+      (void)in.Varint();
+      EXPECT_FALSE(in.ok()) << bytes.size();
+    }
+  }
+  ByteReader cut(std::string_view("\x80\x80", 2));  // Runs out.
+  (void)cut.Varint();
+  EXPECT_FALSE(cut.ok());
 }
 
 TEST(EventCodecTest, OneSampleCoversEveryEventType) {
