@@ -12,8 +12,8 @@
 //   clusters, by id: bid (BidSubmitted); statuses (count, then each: varint
 //     position, varint status, optional decided_on, reason); awards (count,
 //     then each year and its steps: varint position, amount); tranches
-//     (count, then each: kept reference, varint actor symbol, kept reversal_reason,
-//     FinancialYear, amount, paid_on (PackedDate), position delta, varint
+//     (count, then each: kept reference, varint actor symbol, kept
+//     reversal_reason, FinancialYear, amount, paid_on (PackedDate), position delta, varint
 //     reversed_position; its time is its ledger row's); net_paid_by_year;
 //     members (count, then each: varint organisation_id symbol, varint
 //     name symbol, sector, joined_on, varint added_position, varint
@@ -22,8 +22,8 @@
 //   and last:
 //   recorded_at: count (the head), signed deltas
 //   ledger: count, then each row: position delta, varint cluster (its index
-//     by id), reversal, varint actor symbol, kept command_id, kept reason, signed difference
-//     of recorded_at_us from recorded_at[position - 1], cluster year total,
+//     by id), reversal, varint actor symbol, kept command_id, kept reason,
+//     signed difference of recorded_at_us from recorded_at[position - 1], cluster year total,
 //     programme year total.
 // A ledger row's tranche is implied: a payment row takes its cluster's next
 // tranche in log order, a reversal row the next tranche in order of
@@ -34,7 +34,7 @@
 // A "kept" string is one the model holds per event: a 4-byte little-endian
 // length and the bytes, which is how the model's arena lays strings out, so
 // a load reads them in place from the mapped file (ArenaString::Kept)
-// instead of copying ~50 bytes per event into fresh memory.
+// instead of copying each into fresh memory.
 #include <algorithm>
 #include <bit>
 #include <cstring>

@@ -245,8 +245,8 @@ Status ReplayLog(const eventstore::EventStore& store, core::State* state,
   ReplayBatch* batch = pool.Take();
   Status scan = store.ScanAll(from, [&](const eventstore::RecordView& record) {
     if (failed.load(std::memory_order_relaxed)) return false;
-    const size_t text_bytes =
-        record.stream.size() + record.actor.size() + record.command_id.size() + record.reason.size();
+    const size_t text_bytes = record.stream.size() + record.actor.size() +
+                              record.command_id.size() + record.reason.size();
     if (batch->text.size() + text_bytes > batch->text.capacity()) {
       if (batch->size > 0) {
         hand_over(batch);
