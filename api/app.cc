@@ -103,7 +103,7 @@ StatusOr<std::unique_ptr<App>> StartApp(AppContext& context) {
   app->set_subscription(context.store.Subscribe(
       head + 1, eventstore::ReadFilter{},
       [broadcaster, metrics](const eventstore::RecordedEvent& event) {
-        broadcaster->Publish({event});
+        broadcaster->Publish(std::span(&event, 1));  // No copy unless someone listens.
         metrics->head_position.Set(static_cast<double>(event.position));
         return true;
       }));

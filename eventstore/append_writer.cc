@@ -1,6 +1,7 @@
 // Group commit: the writer thread and the write path.
 #include "eventstore/append_writer.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -410,8 +411,12 @@ void AppendWriter::StageRecords(const Pending& pending,
       ++version;
       const uint64_t position = group->next_position++;
       const std::string* event_id = &event.event_id;
-      if (event.event_id.empty()) {
-        event_id_ = request.command_id + "#" + std::to_string(event_index);
+      if (event.event_id.empty()) {  // command_id#index, built in place.
+        char index[24];
+        const auto [index_end, ok] = std::to_chars(index, index + sizeof index, event_index);
+        TRANCHE_CHECK(ok == std::errc());
+        event_id_.assign(request.command_id).push_back('#');
+        event_id_.append(index, index_end);
         event_id = &event_id_;
       }
       const RecordFields fields{position,      version,        recorded_at_us, event.schema,
@@ -420,7 +425,7 @@ void AppendWriter::StageRecords(const Pending& pending,
       EncodeRecord(fields, group->hash.data(), &sha_, &record_);
       std::memcpy(group->hash.data(), StoredHash(record_).data(), kHashBytes);
       batch_.Put(database_->events(), PositionKey(position), record_);
-      key_ = StreamKey(stream.stream, version);
+      StreamKeyInto(stream.stream, version, &key_);
       batch_.Put(database_->streams(), key_, EncodeStreamEntry(position));
       if (group->keep_records) group->records.push_back(record_);
       ++event_index;
@@ -431,7 +436,8 @@ void AppendWriter::StageRecords(const Pending& pending,
   result->last_position = group->next_position - 1;
   const CommandEntry entry{result->first_position, static_cast<uint32_t>(event_index),
                            pending.digest};
-  batch_.Put(database_->commands(), request.command_id, EncodeCommandEntry(entry));
+  EncodeCommandEntryInto(entry, &command_entry_);
+  batch_.Put(database_->commands(), request.command_id, command_entry_);
 }
 
 void AppendWriter::Finish(std::vector<Pending>* group, std::vector<Decision>* decisions) {

@@ -133,9 +133,11 @@ class AppendWriter {
   // own append).
   Sha256 sha_;
   rocksdb::WriteBatch batch_;
+  // Staging buffers, reused from one record to the next.
   std::string record_;
   std::string key_;
   std::string event_id_;
+  std::string command_entry_;
   std::unordered_map<std::string, uint64_t> version_cache_;
 
   mutable std::mutex mutex_;

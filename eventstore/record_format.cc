@@ -128,9 +128,16 @@ std::string StreamKeyPrefix(std::string_view stream) {
 }
 
 std::string StreamKey(std::string_view stream, uint64_t version) {
-  std::string key = StreamKeyPrefix(stream);
-  AppendBigEndian64(&key, version);
+  std::string key;
+  StreamKeyInto(stream, version, &key);
   return key;
+}
+
+void StreamKeyInto(std::string_view stream, uint64_t version, std::string* out) {
+  out->reserve(stream.size() + 1 + 8);
+  out->assign(stream);
+  out->push_back('\0');
+  AppendBigEndian64(out, version);
 }
 
 bool ParseStreamKey(std::string_view key, std::string_view* stream, uint64_t* version) {
@@ -239,14 +246,19 @@ bool RecordHashMatches(std::string_view record, Sha256* sha) {
 }
 
 std::string EncodeCommandEntry(const CommandEntry& entry) {
-  TRANCHE_CHECK(entry.digest.size() == kHashBytes);
   std::string out;
-  out.reserve(kCommandEntryBytes);
-  out.push_back(static_cast<char>(kCommandEntryFormatVersion));
-  AppendLittleEndian64(&out, entry.first_position);
-  AppendLittleEndian32(&out, entry.event_count);
-  out.append(entry.digest);
+  EncodeCommandEntryInto(entry, &out);
   return out;
+}
+
+void EncodeCommandEntryInto(const CommandEntry& entry, std::string* out) {
+  TRANCHE_CHECK(entry.digest.size() == kHashBytes);
+  out->clear();
+  out->reserve(kCommandEntryBytes);
+  out->push_back(static_cast<char>(kCommandEntryFormatVersion));
+  AppendLittleEndian64(out, entry.first_position);
+  AppendLittleEndian32(out, entry.event_count);
+  out->append(entry.digest);
 }
 
 Status DecodeCommandEntry(std::string_view bytes, CommandEntry* out) {

@@ -61,6 +61,8 @@ uint64_t ReadBigEndian64(const char* bytes);
 std::string PositionKey(uint64_t position);
 // stream ‖ 0x00 ‖ version (big-endian). Stream names contain no NUL.
 std::string StreamKey(std::string_view stream, uint64_t version);
+// The same into `out`, replacing its content (the writer reuses one buffer).
+void StreamKeyInto(std::string_view stream, uint64_t version, std::string* out);
 // The prefix shared by all of a stream's index keys: stream ‖ 0x00.
 std::string StreamKeyPrefix(std::string_view stream);
 // Splits a streams-CF key; false when it is malformed.
@@ -96,6 +98,8 @@ struct CommandEntry {
   std::string digest;  // kHashBytes.
 };
 std::string EncodeCommandEntry(const CommandEntry& entry);
+// The same into `out`, replacing its content.
+void EncodeCommandEntryInto(const CommandEntry& entry, std::string* out);
 Status DecodeCommandEntry(std::string_view bytes, CommandEntry* out);
 
 // meta "store.head" value: position, hash.

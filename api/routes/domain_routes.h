@@ -24,7 +24,10 @@ EventRenderer DomainEventRenderer();
 // The 200 body of a command: {command_id, events, first_position,
 // last_position, stream, version}, each event as EventToJson gives it
 // without its hashes and with the store's event id rule. Written as text,
-// byte for byte what dumping that JSON object gives.
+// byte for byte what dumping that JSON object gives. When the result carries
+// its events as decided (domain_events), their payloads are written from
+// those, as DomainEventRenderer would render their bytes; otherwise by
+// `renderer`.
 std::string CommandResultBody(const service::CommandResult& result, const EventRenderer& renderer);
 
 }  // namespace tranche::api

@@ -33,7 +33,7 @@ std::string Broadcaster::RenderMessage(const eventstore::RecordedEvent& event) c
   return StreamEventMessage(event, renderer_);
 }
 
-void Broadcaster::Publish(const std::vector<eventstore::RecordedEvent>& events) {
+void Broadcaster::Publish(std::span<const eventstore::RecordedEvent> events) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);

@@ -27,8 +27,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,7 +83,10 @@ class Broadcaster {
   // Durable events in position order. Events at or below the last published
   // position are ignored, so a replayed batch is harmless. Never waits for a
   // flush.
-  void Publish(const std::vector<eventstore::RecordedEvent>& events);
+  void Publish(std::span<const eventstore::RecordedEvent> events);
+  void Publish(std::initializer_list<eventstore::RecordedEvent> events) {
+    Publish(std::span(events.begin(), events.size()));
+  }
   // Drops what is not yet flushed, waits for a flush under way and ends the
   // flusher; Publish() is ignored afterwards. Sessions still open resume from
   // the position their close frame names. Idempotent.

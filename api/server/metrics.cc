@@ -82,7 +82,21 @@ Metrics::Metrics()
 }
 
 void Metrics::RecordCommand(const std::string& type, const std::string& outcome) {
-  commands.Add({{"type", type}, {"outcome", outcome}}).Increment();
+  thread_local std::string key;  // Reused: no allocation once it has grown.
+  key.assign(type).push_back('\0');
+  key.append(outcome);
+  prometheus::Counter* counter;
+  {
+    std::lock_guard lock(command_counters_mutex_);
+    auto found = command_counters_.find(key);
+    if (found == command_counters_.end()) {
+      found = command_counters_
+                  .emplace(key, &commands.Add({{"type", type}, {"outcome", outcome}}))
+                  .first;
+    }
+    counter = found->second;
+  }
+  counter->Increment();  // Thread-safe on its own.
 }
 
 void Metrics::ObserveCommandLatency(double seconds) { command_latency_seconds.Observe(seconds); }

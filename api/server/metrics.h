@@ -30,7 +30,9 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace tranche::api {
 
@@ -73,6 +75,12 @@ struct Metrics {
   prometheus::Family<prometheus::Counter>& http_requests;
   prometheus::Counter& view_cache_hits;
   prometheus::Counter& view_cache_misses;
+
+ private:
+  // RecordCommand's counters by "type\0outcome": every command counts one,
+  // and Family::Add builds a label map (six allocations) to find it.
+  std::mutex command_counters_mutex_;
+  std::unordered_map<std::string, prometheus::Counter*> command_counters_;
 };
 
 }  // namespace tranche::api

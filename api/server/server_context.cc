@@ -1,6 +1,7 @@
 // Shared state of the server's sessions, and the JSON log line writer.
 #include "api/server/server_context.h"
 
+#include <cstring>
 #include <ctime>
 
 #include "api/server/event_json.h"
@@ -28,12 +29,14 @@ std::string NowRfc3339() {
                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_seconds = seconds;
   }
-  std::string text(cached_prefix);
   char fraction[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
   for (int i = 6, micros = static_cast<int>(us % 1'000'000); i >= 1; --i, micros /= 10) {
     fraction[i] = static_cast<char>('0' + micros % 10);
   }
-  text.append(fraction, sizeof fraction);
+  const size_t prefix = std::strlen(cached_prefix);
+  std::string text(prefix + sizeof fraction, '\0');  // One allocation.
+  std::memcpy(text.data(), cached_prefix, prefix);
+  std::memcpy(text.data() + prefix, fraction, sizeof fraction);
   return text;
 }
 

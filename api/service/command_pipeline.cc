@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "api/service/content_digest.h"
@@ -340,19 +341,42 @@ void CommandPipeline::OnDurable(const std::string& command_id,
   } else {
     const eventstore::AppendResult& appended = outcome.result();
     TRANCHE_CHECK(appended.last_position - appended.first_position + 1 == records.size());
-    std::map<std::string, uint64_t> next_version;
-    for (const auto& stream : appended.streams) next_version[stream.stream] = stream.first_version;
+    // Each stream's next version; a command touches one or two streams, so
+    // a short list searched in full (a map cost a node and a key per stream).
+    std::vector<std::pair<std::string_view, uint64_t>> next_version;
+    next_version.reserve(appended.streams.size());
+    auto version_of = [&next_version](std::string_view stream) -> uint64_t* {
+      for (auto& [name, version] : next_version) {
+        if (name == stream) return &version;
+      }
+      return nullptr;
+    };
+    for (const auto& stream : appended.streams) {
+      if (uint64_t* version = version_of(stream.stream)) {
+        *version = stream.first_version;
+      } else {
+        next_version.emplace_back(stream.stream, stream.first_version);
+      }
+    }
     for (size_t i = 0; i < records.size(); ++i) {
       records[i].position = appended.first_position + i;
-      records[i].version = next_version[records[i].stream]++;
+      uint64_t* version = version_of(records[i].stream);
+      TRANCHE_CHECK_MSG(version != nullptr, "an event of a stream the store did not append");
+      records[i].version = (*version)++;
     }
     if (on_commit_) on_commit_(records, events);
     CommandResult result{command_id,           appended.first_position, appended.last_position,
                          records.back().stream, records.back().version,   std::move(records),
-                         false};
+                         std::move(events),     false};
     for (size_t i = 0; i < in_flight.waiters.size(); ++i) {
       CommandOutcome answer;
-      answer.result = result;
+      // Retries waiting on the same command get copies; the last one (the
+      // only one, nearly always) takes the result itself.
+      if (i + 1 < in_flight.waiters.size()) {
+        answer.result = result;
+      } else {
+        answer.result = std::move(result);
+      }
       answer.result->duplicate = i > 0;
       Finish(in_flight.waiters[i], std::move(answer));
     }

@@ -70,6 +70,9 @@ struct CommandResult {
   std::string stream;
   uint64_t version = 0;  // The stream's version after the command.
   std::vector<eventstore::RecordedEvent> events;
+  // The same events as decided, when this command wrote them (empty in a
+  // retry answered from the log): an answer renders them without decoding.
+  std::vector<core::Event> domain_events;
   bool duplicate = false;  // A retry answered from the log.
 };
 

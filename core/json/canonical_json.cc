@@ -1,11 +1,14 @@
-// A command's canonical JSON body, written straight from the typed command.
+// A command's canonical JSON body and an event's payload, written straight
+// from the typed values.
 //
 // The content digest hashes CommandBodyToJson(command).dump(): nlohmann's
 // DOM with its keys in std::map order, dumped without spaces. Building that
 // DOM (a map node and a string per field) and dumping it was the biggest
 // single cost of deciding a command (bench/README.md). This writer produces
-// the same bytes directly; tests/core/canonical_json_test.cc holds it to the
-// DOM's output for every command and for strings of every byte.
+// the same bytes directly; tests/core/command_json_test.cc holds it to the
+// DOM's output for every command and for strings of every byte, and
+// tests/core/codec_test.cc holds AppendEventJson to EventToJson's dump for
+// every event type (a command's 200 answer carries its events' payloads).
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -209,6 +212,10 @@ bool AppendCommandBodyJson(const CommandEnvelope& command, std::string* out) {
     members.End();
   }
   return members.AppendTo(out);
+}
+
+bool AppendEventJson(const Event& event, std::string* out) {
+  return std::visit([out](const auto& payload) { return AppendValue(payload, out); }, event);
 }
 
 }  // namespace tranche::core

@@ -72,6 +72,9 @@ bool AppendCommandBodyJson(const CommandEnvelope& command, std::string* out);
 
 // An event's payload as JSON (the `data` of the API and stream).
 nlohmann::json EventToJson(const Event& event);
+// Appends exactly EventToJson(event).dump(), without building the DOM; false,
+// with `out` unspecified, when a string is not valid UTF-8.
+bool AppendEventJson(const Event& event, std::string* out);
 // Inverse of EventToJson for the type named `type` (EventTypeName). Errors:
 // kInvalidArgument, reason "invalid_event_json" (or "unknown_event_type").
 StatusOr<Event> EventFromJson(std::string_view type, const nlohmann::json& data);

@@ -10,6 +10,8 @@
 
 #include "api/routes/domain_routes.h"
 #include "api/server/event_json.h"
+#include "core/events.h"
+#include "core/json/json_codec.h"
 
 namespace tranche::api {
 namespace {
@@ -92,6 +94,35 @@ TEST(CommandResultBodyTest, MatchesTheDumpedObject) {
       EXPECT_EQ(CommandResultBody(result, renderer), ReferenceBody(result, renderer));
     }
   }
+}
+
+// A fresh result carries its events as decided; their payloads are written
+// from those, and read as the domain renderer reads the stored bytes.
+TEST(CommandResultBodyTest, EventsAsDecidedAreWrittenAsTheDomainRendererReadsThem) {
+  const core::FinancialYear year = *core::FinancialYear::Parse("2009/10");
+  const core::Date paid_on = *core::ParseDate("2010-03-31");
+  const core::Pence amount(35'000'000);
+  const std::vector<core::Event> decided = {
+      core::TrancheRecorded{"hiec", "wessex", year, amount, paid_on, "HIEC/\"0001\""},
+      core::TrancheReversed{"hiec", "wessex", "HIEC/\"0001\"", year, amount, paid_on,
+                            "entered twice\n"}};
+  std::vector<eventstore::RecordedEvent> records;
+  for (size_t i = 0; i < decided.size(); ++i) {
+    eventstore::RecordedEvent record =
+        Event(20 + i, "cluster-wessex", core::EncodeEvent(decided[i]));
+    record.type = std::string(core::EventTypeName(decided[i]));
+    record.schema = core::kEventSchemaVersion;
+    records.push_back(std::move(record));
+  }
+  service::CommandResult result = Result(records);
+  result.domain_events = decided;
+  const std::string body = CommandResultBody(result, DomainEventRenderer());
+  EXPECT_EQ(body, ReferenceBody(result, DomainEventRenderer()));
+  EXPECT_NE(body.find("\"amount_pence\":35000000"), std::string::npos);
+  // The events as decided are what is written, whatever the renderer.
+  EXPECT_EQ(CommandResultBody(result, EventRenderer()), body);
+  result.domain_events.clear();  // A retry: rendered from the stored bytes.
+  EXPECT_EQ(CommandResultBody(result, DomainEventRenderer()), body);
 }
 
 TEST(CommandResultBodyTest, AThrowingRendererFallsBackAsBefore) {

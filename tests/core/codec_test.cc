@@ -122,6 +122,19 @@ TEST(EventCodecTest, EveryEventTypeRoundTripsThroughJson) {
   }
 }
 
+// A command's answer writes its events' payloads with AppendEventJson.
+TEST(EventCodecTest, AppendEventJsonWritesExactlyTheDumpOfEveryEventType) {
+  for (const Event& event : OneOfEach()) {
+    std::string text = "kept";  // Appended to, not replaced.
+    ASSERT_TRUE(AppendEventJson(event, &text)) << EventTypeName(event);
+    EXPECT_EQ(text, "kept" + EventToJson(event).dump()) << EventTypeName(event);
+  }
+  MemberRemoved invalid{"hiec", "wessex", "acme", D("2010-06-30"), "bad \xff byte"};
+  std::string text;
+  EXPECT_FALSE(AppendEventJson(invalid, &text));
+  EXPECT_THROW((void)EventToJson(invalid).dump(), nlohmann::json::exception);
+}
+
 TEST(EventCodecTest, JsonUsesPenceIntegersDatesAndLabels) {
   const nlohmann::json json = EventToJson(OneOfEach()[7]);
   EXPECT_EQ(json.at("amount_pence"), 35'000'000);
