@@ -87,6 +87,8 @@ std::string CommandResultBody(const service::CommandResult& result,
   out += "{\"command_id\":";
   AppendJsonString(&out, result.command_id);
   out += ",\"events\":[";
+  std::string event_id;  // Reused: one allocation for the whole answer.
+  std::string timestamp;
   for (size_t i = 0; i < result.events.size(); ++i) {
     const eventstore::RecordedEvent& event = result.events[i];
     if (i > 0) out += ',';
@@ -105,8 +107,13 @@ std::string CommandResultBody(const service::CommandResult& result,
       out += Dump(EventDataJson(event, renderer));
     }
     out += ",\"event_id\":";
-    AppendJsonString(&out, event.event_id.empty() ? result.command_id + "#" + std::to_string(i)
-                                                  : event.event_id);
+    if (event.event_id.empty()) {  // command_id#index, the store's rule.
+      event_id.assign(result.command_id).push_back('#');
+      event_id += std::to_string(i);
+      AppendJsonString(&out, event_id);
+    } else {
+      AppendJsonString(&out, event.event_id);
+    }
     out += ",\"position\":";
     out += std::to_string(event.position);
     if (!event.reason.empty()) {
@@ -114,7 +121,9 @@ std::string CommandResultBody(const service::CommandResult& result,
       AppendJsonString(&out, event.reason);
     }
     out += ",\"recorded_at\":";
-    AppendJsonString(&out, FormatTimestampUs(event.recorded_at_us));
+    timestamp.clear();
+    AppendTimestampUs(event.recorded_at_us, &timestamp);
+    AppendJsonString(&out, timestamp);
     out += ",\"schema\":";
     out += std::to_string(event.schema);
     out += ",\"stream\":";

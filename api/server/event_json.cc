@@ -1,6 +1,8 @@
 // Event → JSON.
 #include "api/server/event_json.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <ctime>
 
 namespace tranche::api {
@@ -73,6 +75,12 @@ nlohmann::json FallbackEventData(const eventstore::RecordedEvent& event) {
 }
 
 std::string FormatTimestampUs(int64_t unix_us) {
+  std::string text;
+  AppendTimestampUs(unix_us, &text);
+  return text;
+}
+
+void AppendTimestampUs(int64_t unix_us, std::string* out) {
   int64_t seconds = unix_us / 1'000'000;
   int64_t micros = unix_us % 1'000'000;
   if (micros < 0) {
@@ -83,10 +91,10 @@ std::string FormatTimestampUs(int64_t unix_us) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(micros));
-  return text;
+  const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                   tm.tm_min, tm.tm_sec, static_cast<int>(micros));
+  out->append(text, static_cast<size_t>(std::clamp(length, 0, static_cast<int>(sizeof text) - 1)));
 }
 
 nlohmann::json EventToJson(const eventstore::RecordedEvent& event, const EventRenderer& renderer) {

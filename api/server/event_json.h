@@ -21,6 +21,8 @@ using EventRenderer = std::function<nlohmann::json(const eventstore::RecordedEve
 nlohmann::json FallbackEventData(const eventstore::RecordedEvent& event);
 // "2009-04-01T09:30:00.000123Z".
 std::string FormatTimestampUs(int64_t unix_us);
+// The same, appended to `out`.
+void AppendTimestampUs(int64_t unix_us, std::string* out);
 std::string Base64(std::string_view bytes);
 std::string Hex(std::string_view bytes);
 // Appends `text` as a JSON string, byte for byte as nlohmann's dump writes it

@@ -1,6 +1,7 @@
 // Shared state of the server's sessions, and the JSON log line writer.
 #include "api/server/server_context.h"
 
+#include <cmath>
 #include <cstring>
 #include <ctime>
 
@@ -58,7 +59,15 @@ std::string RequestLogText(const RequestLogLine& line, std::string_view ts) {
   std::string out;
   out.reserve(256 + line.path.size());
   out += "{\"duration_ms\":";
-  out += nlohmann::json(line.duration_ms).dump();
+  // The formatter nlohmann's dump() uses for a double (Grisu2; null when not
+  // finite), without the DOM value and its serializer's allocations.
+  if (std::isfinite(line.duration_ms)) {
+    char number[64];
+    char* end = nlohmann::detail::to_chars(number, number + sizeof number, line.duration_ms);
+    out.append(number, static_cast<size_t>(end - number));
+  } else {
+    out += "null";
+  }
   out += ",\"level\":\"info\",\"method\":";
   AppendJsonString(&out, line.method);
   out += ",\"msg\":\"request\",\"path\":";

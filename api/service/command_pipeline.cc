@@ -180,7 +180,7 @@ void CommandPipeline::Process(Queued item, bool write_if_idle) {
     }
   }
   // 1. Idempotency: a known command id is answered from memory or the log.
-  const std::string digest = CommandContentDigest(item.command);
+  std::string digest = CommandContentDigest(item.command);
   if (AnswerKnownCommand(item, digest)) return;
 
   // 2. Decide against the write model. Recorded times never go backwards, so
@@ -230,14 +230,15 @@ void CommandPipeline::Process(Queued item, bool write_if_idle) {
     events.push_back(domain_event.event);
     request.streams.back().events.push_back(std::move(new_event));
   }
-  const std::string command_id = item.command.command_id;
+  std::string command_id = item.command.command_id;
   {
     std::lock_guard lock(mutex_);
-    in_flight_[command_id] = InFlight{digest, {}};
-    in_flight_[command_id].waiters.push_back(std::move(item));
+    InFlight& in_flight = in_flight_[command_id];
+    in_flight.digest = std::move(digest);
+    in_flight.waiters.push_back(std::move(item));
   }
   append_refused_ = false;
-  auto on_durable = [this, command_id, records = std::move(records),
+  auto on_durable = [this, command_id = std::move(command_id), records = std::move(records),
                      events = std::move(events)](eventstore::AppendOutcome outcome) mutable {
     OnDurable(command_id, std::move(records), std::move(events), outcome);
   };

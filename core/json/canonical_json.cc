@@ -10,6 +10,7 @@
 // tests/core/codec_test.cc holds AppendEventJson to EventToJson's dump for
 // every event type (a command's 200 answer carries its events' payloads).
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <set>
@@ -70,44 +71,65 @@ void AppendInteger(Integer value, std::string* out) {
 // An object's members, each value written into one scratch string as it
 // comes, then put out in key order (std::map's, which nlohmann's objects
 // use). Keys are views: field names are literals, map keys live in the map
-// or in `owned_keys`.
+// or in `owned_keys`. Up to kInlineMembers members are held in place, and
+// the scratch string starts with room for a typical object, so that writing
+// a command or an event allocates once per object rather than per member.
 class Members {
  public:
-  explicit Members(size_t expected) { members_.reserve(expected); }
-  void Start(std::string_view key) { members_.push_back({key, scratch_.size(), 0}); }
-  void End() { members_.back().end = scratch_.size(); }
+  explicit Members(size_t expected) {
+    if (expected > kInlineMembers) spilled_.reserve(expected);
+    scratch_.reserve(kScratchBytes);
+  }
+  void Start(std::string_view key) {
+    const Member member{key, scratch_.size(), 0};
+    if (size_ < kInlineMembers && spilled_.empty()) {
+      inline_[size_] = member;
+    } else {
+      if (spilled_.empty()) spilled_.assign(inline_.begin(), inline_.begin() + size_);
+      spilled_.push_back(member);
+    }
+    ++size_;
+  }
+  void End() { data()[size_ - 1].end = scratch_.size(); }
   std::string* scratch() { return &scratch_; }
 
   // Writes {"key":value,...}; a key given twice keeps its last value, as an
   // assignment to a json object would.
   bool AppendTo(std::string* out) {
+    Member* members = data();
     // Insertion sort: a handful of members, stable, and no allocation.
-    for (size_t i = 1; i < members_.size(); ++i) {
-      for (size_t j = i; j > 0 && members_[j].key < members_[j - 1].key; --j) {
-        std::swap(members_[j], members_[j - 1]);
+    for (size_t i = 1; i < size_; ++i) {
+      for (size_t j = i; j > 0 && members[j].key < members[j - 1].key; --j) {
+        std::swap(members[j], members[j - 1]);
       }
     }
     out->push_back('{');
     bool first = true;
-    for (size_t i = 0; i < members_.size(); ++i) {
-      if (i + 1 < members_.size() && members_[i + 1].key == members_[i].key) continue;
+    for (size_t i = 0; i < size_; ++i) {
+      if (i + 1 < size_ && members[i + 1].key == members[i].key) continue;
       if (!first) out->push_back(',');
       first = false;
-      if (!AppendString(members_[i].key, out)) return false;
+      if (!AppendString(members[i].key, out)) return false;
       out->push_back(':');
-      out->append(scratch_, members_[i].begin, members_[i].end - members_[i].begin);
+      out->append(scratch_, members[i].begin, members[i].end - members[i].begin);
     }
     out->push_back('}');
     return true;
   }
 
  private:
+  static constexpr size_t kInlineMembers = 16;
+  static constexpr size_t kScratchBytes = 256;
   struct Member {
     std::string_view key;
     size_t begin;  // The value, in scratch_.
     size_t end;
   };
-  std::vector<Member> members_;
+  Member* data() { return spilled_.empty() ? inline_.data() : spilled_.data(); }
+
+  std::array<Member, kInlineMembers> inline_;
+  std::vector<Member> spilled_;  // All of them, once there are more.
+  size_t size_ = 0;
   std::string scratch_;
 };
 
