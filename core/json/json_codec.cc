@@ -7,6 +7,7 @@
 #include "core/decide_checks.h"
 #include "core/evolve.h"
 #include "core/json/json_fields.h"
+#include "core/json/json_lite.h"
 
 namespace tranche::core {
 namespace {
@@ -38,8 +39,10 @@ std::optional<V> AlternativeNamed(std::string_view name, NameOf name_of) {
 
 constexpr std::string_view kEnvelopeFields[] = {"command_id", "expected_version", "reason"};
 
+// `Json`: nlohmann::json, or JsonLite for a body parsed from text.
+template <typename Json>
 std::variant<CommandEnvelope, Rejection> ParseCommandOrThrow(std::string_view name,
-                                                             const nlohmann::json& body) {
+                                                             const Json& body) {
   std::optional<Command> command =
       AlternativeNamed<Command>(name, [](size_t i) { return AllCommandNames()[i]; });
   if (!command) {
@@ -152,11 +155,13 @@ std::variant<CommandEnvelope, Rejection> ParseCommandText(std::string_view name,
         "body", "too_deep",
         "the body nests deeper than " + std::to_string(kCommandNestingMax) + " levels");
   }
-  const nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object()) {
+  // A flat document this thread reuses (json_lite.h): nlohmann's parser, no
+  // DOM of map nodes and strings.
+  thread_local json_internal::JsonLiteDocument document;
+  if (!document.Parse(text) || !document.root().is_object()) {
     return internal::InvalidField("body", "not_a_json_object", "the body must be a JSON object");
   }
-  return ParseCommand(name, body);
+  return ParseCommandOrThrow(name, document.root());
 }
 
 nlohmann::json CommandBodyToJson(const CommandEnvelope& command) {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fields.h"
+#include "core/json/json_lite.h"
 
 namespace tranche::core::json_internal {
 
@@ -68,31 +69,39 @@ nlohmann::json ToJson(const T& value) {
   }
 }
 
+// A string value's text, whichever document holds it.
+inline std::string_view TextOf(const nlohmann::json& json) {
+  return json.get_ref<const std::string&>();
+}
+inline std::string_view TextOf(const JsonLite& json) { return json.text(); }
+
 // Reads JSON into typed values; the first error wins and stops the rest.
+// `Json` is nlohmann::json or JsonLite (json_lite.h), which answer the same
+// questions alike.
 class JsonReader {
  public:
   const std::optional<FieldError>& error() const { return error_; }
 
   // Reads the record `value` from the object `json`, whose keys may also
   // include `besides` (read elsewhere); any other key is an unknown_field.
-  template <typename T, size_t N>
-  void ReadBesides(const nlohmann::json& json, const std::string_view (&besides)[N], T& value) {
+  template <typename Json, typename T, size_t N>
+  void ReadBesides(const Json& json, const std::string_view (&besides)[N], T& value) {
     if (error_) return;
     ReadRecord(json, "", value, std::span<const std::string_view>(besides));
   }
 
-  template <typename T>
-  void Read(const nlohmann::json& json, const std::string& path, T& value) {
+  template <typename Json, typename T>
+  void Read(const Json& json, const std::string& path, T& value) {
     if (error_) return;
     if constexpr (std::is_same_v<T, std::string>) {
-      if (Expect(json.is_string(), path, "not_a_string")) value = json.get<std::string>();
+      if (Expect(json.is_string(), path, "not_a_string")) value = json.template get<std::string>();
     } else if constexpr (std::is_same_v<T, bool>) {
-      if (Expect(json.is_boolean(), path, "not_a_boolean")) value = json.get<bool>();
+      if (Expect(json.is_boolean(), path, "not_a_boolean")) value = json.template get<bool>();
     } else if constexpr (std::is_same_v<T, uint64_t>) {
       if (Expect(json.is_number_unsigned() ||
-                     (json.is_number_integer() && json.get<int64_t>() >= 0),
+                     (json.is_number_integer() && json.template get<int64_t>() >= 0),
                  path, "not_a_non_negative_integer")) {
-        value = json.get<uint64_t>();
+        value = json.template get<uint64_t>();
       }
     } else if constexpr (std::is_same_v<T, Pence>) {
       ReadPence(json, path, value);
@@ -114,20 +123,21 @@ class JsonReader {
     return path.empty() ? name : path + "." + name;
   }
 
-  void ReadPence(const nlohmann::json& json, const std::string& path, Pence& value) {
+  template <typename Json>
+  void ReadPence(const Json& json, const std::string& path, Pence& value) {
     if (!Expect(json.is_number_integer(), path, "not_an_integer")) return;
     if (json.is_number_unsigned() &&
-        !Expect(json.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
+        !Expect(json.template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
                 path, "too_large")) {
       return;
     }
-    value = Pence(json.get<int64_t>());
+    value = Pence(json.template get<int64_t>());
   }
 
-  template <typename T>
-  void ReadTextual(const nlohmann::json& json, const std::string& path, T& value) {
+  template <typename Json, typename T>
+  void ReadTextual(const Json& json, const std::string& path, T& value) {
     if (!Expect(json.is_string(), path, "not_a_string")) return;
-    const std::string& text = json.get_ref<const std::string&>();
+    const std::string_view text = TextOf(json);
     if constexpr (std::is_same_v<T, Date>) {
       StatusOr<Date> date = ParseDate(text);
       if (Expect(date.ok(), path, "invalid_date")) value = *date;
@@ -143,8 +153,8 @@ class JsonReader {
     }
   }
 
-  template <typename T>
-  void ReadComposite(const nlohmann::json& json, const std::string& path, T& value) {
+  template <typename Json, typename T>
+  void ReadComposite(const Json& json, const std::string& path, T& value) {
     if constexpr (IsVector<T>::value || std::is_same_v<T, std::set<std::string>>) {
       if (!Expect(json.is_array(), path, "not_an_array")) return;
       for (size_t i = 0; i < json.size() && !error_; ++i) {
@@ -158,15 +168,17 @@ class JsonReader {
       }
     } else if constexpr (std::is_same_v<T, TrancheTable>) {
       if (!Expect(json.is_object(), path, "not_an_object")) return;
-      for (const auto& [reference, item_json] : json.items()) {
+      for (const auto& item : json.items()) {
+        const std::string reference(item.key());
         Tranche tranche;
-        Read(item_json, Join(path, reference), tranche);
+        Read(item.value(), Join(path, reference), tranche);
         if (error_) return;
         value.Insert(reference, std::move(tranche));  // JSON keys are unique.
       }
     } else if constexpr (IsMap<T>::value) {
       if (!Expect(json.is_object(), path, "not_an_object")) return;
-      for (const auto& [key_text, item_json] : json.items()) {
+      for (const auto& item : json.items()) {
+        const std::string key_text(item.key());
         const std::string item_path = Join(path, key_text);
         typename T::key_type key{};
         if constexpr (std::is_same_v<typename T::key_type, FinancialYear>) {
@@ -176,15 +188,15 @@ class JsonReader {
         } else {
           key = key_text;
         }
-        Read(item_json, item_path, value[key]);
+        Read(item.value(), item_path, value[key]);
       }
     } else {
       ReadRecord(json, path, value);
     }
   }
 
-  template <typename T>
-  void ReadRecord(const nlohmann::json& json, const std::string& path, T& value,
+  template <typename Json, typename T>
+  void ReadRecord(const Json& json, const std::string& path, T& value,
                   std::span<const std::string_view> besides = {}) {
     static_assert(HasFields<T>);
     if (!Expect(json.is_object(), path, "not_an_object")) return;
@@ -208,10 +220,10 @@ class JsonReader {
     if (known == json.size() || error_) return;
     for (const auto& item : json.items()) {
       // Not a structured binding: clang before 16 cannot capture one in a lambda.
-      const std::string& key = item.key();
+      const std::string_view key = item.key();
       bool listed = std::find(besides.begin(), besides.end(), key) != besides.end();
       VisitFields(value, [&](const char* name, auto&) { listed = listed || key == name; });
-      if (!Expect(listed, Join(path, key), "unknown_field")) return;
+      if (!Expect(listed, Join(path, std::string(key)), "unknown_field")) return;
     }
   }
 
