@@ -223,6 +223,7 @@ MaybeRejection FindClusterChecked(const State& state, const CommandEnvelope& com
     return Reject(kBidNotFound, "no bid or cluster '" + std::string(cluster_id) + "'",
                   {{"cluster_id", std::string(cluster_id)}});
   }
+  if (!command.expected_version) return std::nullopt;  // Spares building the stream name.
   return CheckExpectedVersion(command.expected_version, (*cluster)->version,
                               ClusterStream(cluster_id));
 }

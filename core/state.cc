@@ -109,11 +109,10 @@ const Cluster* State::FindCluster(std::string_view cluster_id) const {
 }
 
 const Cluster* State::FindClusterByPaymentReference(std::string_view payment_reference) const {
-  const std::string key(payment_reference);
   const Cluster* holder = nullptr;
-  references_->Find(ReferenceHash(key), [&](size_t ordinal) {
+  references_->Find(ReferenceHash(payment_reference), [&](size_t ordinal) {
     const Cluster* cluster = cluster_slots_[ordinal]->second.get();
-    if (!cluster->tranches.Contains(key)) return false;
+    if (!cluster->tranches.Contains(payment_reference)) return false;
     holder = cluster;
     return true;
   });
