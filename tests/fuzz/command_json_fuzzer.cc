@@ -101,6 +101,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // As the route does: too deep, not JSON or not an object is refused first.
   auto parsed = tranche::core::ParseCommandText(name, body_text);
+  // ParseCommandText reads through JsonLite; nlohmann's DOM must give the
+  // same envelope or the same rejection (docs/DECISIONS.md §25).
+  if (tranche::core::JsonNestingDepth(body_text, tranche::core::kCommandNestingMax) <=
+      tranche::core::kCommandNestingMax) {
+    const nlohmann::json dom = nlohmann::json::parse(body_text, nullptr, false);
+    if (!dom.is_discarded() && dom.is_object()) {
+      TRANCHE_CHECK_MSG(tranche::core::ParseCommand(name, dom) == parsed,
+                        "JsonLite and nlohmann's DOM read a body differently");
+    } else {
+      const auto* refused = std::get_if<Rejection>(&parsed);
+      TRANCHE_CHECK_MSG(refused != nullptr && refused->details.at("rule") == "not_a_json_object",
+                        "JsonLite accepted a body nlohmann refuses");
+    }
+  }
   if (const auto* rejection = std::get_if<Rejection>(&parsed)) {
     TRANCHE_CHECK(!rejection->code.empty());
     TRANCHE_CHECK(!rejection->message.empty());
