@@ -74,12 +74,24 @@ AppendError AppendValidator::Validate(const AppendRequest& request, size_t* requ
   if (!error.status.ok()) return error;
 
   size_t event_count = 0;
+  // A command appends to one stream or two: those are compared in turn,
+  // where a hash set cost two allocations per append.
+  constexpr size_t kStreamsComparedMax = 16;
   std::unordered_set<std::string_view> seen;
-  for (const StreamAppend& stream : request.streams) {
+  for (size_t s = 0; s < request.streams.size(); ++s) {
+    const StreamAppend& stream = request.streams[s];
     error.stream = stream.stream;
     error.status = ValidateStream(stream, &bytes);
     if (!error.status.ok()) return error;
-    if (!seen.insert(stream.stream).second) {
+    bool repeated = false;
+    if (request.streams.size() <= kStreamsComparedMax) {
+      for (size_t earlier = 0; earlier < s && !repeated; ++earlier) {
+        repeated = request.streams[earlier].stream == stream.stream;
+      }
+    } else {
+      repeated = !seen.insert(stream.stream).second;
+    }
+    if (repeated) {
       error.status =
           Status::InvalidArgument("stream_repeated", "stream " + stream.stream + " appears twice");
       return error;

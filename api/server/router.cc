@@ -10,12 +10,14 @@
 namespace tranche::api {
 namespace {
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> segments;
+// A path's segments, viewing `path`.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> segments;
+  segments.reserve(8);  // Every route has fewer: one allocation.
   size_t start = 1;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
+    if (end == std::string_view::npos) end = path.size();
     segments.push_back(path.substr(start, end - start));
     start = end + 1;
   }
@@ -112,7 +114,7 @@ void Router::Add(std::string method, std::string pattern, RouteAccess access, Ha
                       "duplicate route");
   }
   Route route;
-  route.segments = SplitPath(pattern);
+  for (const std::string_view segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   for (const auto& segment : route.segments) {
     if (!(segment.size() >= 2 && segment.front() == '{' && segment.back() == '}')) {
       ++route.literal_segments;
@@ -129,7 +131,7 @@ std::vector<RouteInfo> Router::ListRoutes() const {
   return out;
 }
 
-bool Router::MatchSegments(const Route& route, const std::vector<std::string>& path,
+bool Router::MatchSegments(const Route& route, const std::vector<std::string_view>& path,
                            std::map<std::string, std::string>* params) {
   if (route.segments.size() != path.size()) return false;
   params->clear();
@@ -137,7 +139,7 @@ bool Router::MatchSegments(const Route& route, const std::vector<std::string>& p
     const std::string& segment = route.segments[i];
     if (segment.size() >= 2 && segment.front() == '{' && segment.back() == '}') {
       if (path[i].empty()) return false;
-      (*params)[segment.substr(1, segment.size() - 2)] = path[i];
+      (*params)[segment.substr(1, segment.size() - 2)] = std::string(path[i]);
     } else if (segment != path[i]) {
       return false;
     }
@@ -147,7 +149,7 @@ bool Router::MatchSegments(const Route& route, const std::vector<std::string>& p
 
 Router::Match Router::Find(const std::string& method, const std::string& path) const {
   Match match;
-  const std::vector<std::string> segments = SplitPath(path);
+  const std::vector<std::string_view> segments = SplitPath(path);
   std::map<std::string, std::string> params;
   long best = -1;
   for (size_t i = 0; i < routes_.size(); ++i) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/auth/principal.h"
@@ -93,7 +94,7 @@ class Router {
     size_t literal_segments = 0;
     Handler handler;
   };
-  static bool MatchSegments(const Route& route, const std::vector<std::string>& path,
+  static bool MatchSegments(const Route& route, const std::vector<std::string_view>& path,
                             std::map<std::string, std::string>* params);
 
   std::vector<Route> routes_;
