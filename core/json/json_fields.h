@@ -126,9 +126,9 @@ class JsonReader {
   template <typename Json>
   void ReadPence(const Json& json, const std::string& path, Pence& value) {
     if (!Expect(json.is_number_integer(), path, "not_an_integer")) return;
+    constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
     if (json.is_number_unsigned() &&
-        !Expect(json.template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
-                path, "too_large")) {
+        !Expect(json.template get<uint64_t>() <= kMax, path, "too_large")) {
       return;
     }
     value = Pence(json.template get<int64_t>());

@@ -143,8 +143,9 @@ bool JsonLiteDocument::Parse(std::string_view text) {
   text_.clear();
   open_nodes_.clear();
   JsonLiteBuilder builder(this);
-  const bool parsed = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json,
-                                                /*strict=*/true, /*ignore_comments=*/false);
+  const bool parsed =
+      nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json,
+                                /*strict=*/true, /*ignore_comments=*/false);
   if (!parsed || nodes_.empty() || !open_nodes_.empty()) {
     nodes_.clear();
     return false;
