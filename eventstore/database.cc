@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "eventstore/prezeroed_wal.h"
 #include "eventstore/record_format.h"
 
 namespace tranche::eventstore {
@@ -132,7 +133,7 @@ rocksdb::ColumnFamilyOptions AppendOrderedColumnFamilyOptions(
 
 StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& path, bool create_if_missing, bool read_only,
-    std::shared_ptr<rocksdb::FileSystem> file_system) {
+    std::shared_ptr<rocksdb::FileSystem> file_system, uint64_t wal_spare_bytes) {
   const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions(kIndexBlockBytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
@@ -143,6 +144,12 @@ StatusOr<std::unique_ptr<Database>> Database::Open(
       {kMetaColumnFamily, cf_options},
   };
   rocksdb::DBOptions db_options = MakeDbOptions(create_if_missing && !read_only);
+  std::shared_ptr<PrezeroedWalFileSystem> prezeroed;
+  if (!read_only && wal_spare_bytes > 0) {
+    prezeroed = std::make_shared<PrezeroedWalFileSystem>(
+        file_system ? file_system : rocksdb::FileSystem::Default(), path, wal_spare_bytes);
+    file_system = prezeroed;
+  }
   std::unique_ptr<rocksdb::Env> env;
   if (file_system) {
     env = rocksdb::NewCompositeEnv(file_system);
@@ -175,6 +182,8 @@ StatusOr<std::unique_ptr<Database>> Database::Open(
   TRANCHE_CHECK(handles.size() == descriptors.size());
   std::unique_ptr<Database> database(new Database());
   database->env_ = std::move(env);
+  database->prezeroed_ = prezeroed;
+  if (prezeroed) prezeroed->Start();  // The directory exists now.
   database->db_ = db;
   database->default_ = handles[0];
   database->events_ = handles[1];

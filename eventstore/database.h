@@ -12,6 +12,8 @@
 #include <string>
 
 #include "core/status.h"
+#include "eventstore/event_store.h"
+#include "eventstore/prezeroed_wal.h"
 
 namespace tranche::eventstore {
 
@@ -25,10 +27,13 @@ class Database {
   // from under it, and retries an open that lost that race (a file named by
   // the manifest it read was deleted before it could open it).
   // `file_system`, when not null, is what RocksDB does its I/O through (a
-  // fault-injecting wrapper in tests); the Database keeps it alive.
+  // fault-injecting wrapper in tests); the Database keeps it alive. A
+  // writable database keeps a spare write-ahead log of `wal_spare_bytes`
+  // zeros ready (PrezeroedWalFileSystem; 0: none).
   static StatusOr<std::unique_ptr<Database>> Open(
       const std::string& path, bool create_if_missing, bool read_only,
-      std::shared_ptr<rocksdb::FileSystem> file_system = nullptr);
+      std::shared_ptr<rocksdb::FileSystem> file_system = nullptr,
+      uint64_t wal_spare_bytes = kWalSpareBytesDefault);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -56,6 +61,7 @@ class Database {
   // The Env over a custom file system; declared first so that it is
   // destroyed after the DB that uses it.
   std::unique_ptr<rocksdb::Env> env_;
+  std::shared_ptr<PrezeroedWalFileSystem> prezeroed_;  // Null when read-only.
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;

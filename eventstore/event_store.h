@@ -45,6 +45,9 @@ inline constexpr size_t kSubscriptionQueueEventsMax = 65536;
 // One commit group (one WriteBatch, one fsync) holds at most this much.
 inline constexpr size_t kGroupAppendsMax = 4096;
 inline constexpr size_t kGroupBytesMax = 32 * 1024 * 1024;
+// The spare write-ahead log of zeros a writable store keeps (Options). A
+// log is switched when a memtable (64 MiB by default) is flushed.
+inline constexpr uint64_t kWalSpareBytesDefault = 64ull << 20;
 
 inline constexpr uint64_t kNoVersion = UINT64_MAX;  // "the stream has no events".
 
@@ -179,6 +182,10 @@ struct Options {
   // machine's own. Tests pass a wrapper that injects disk faults (a full
   // disk) underneath RocksDB. Kept alive by the store while it is open.
   std::shared_ptr<rocksdb::FileSystem> file_system;
+  // Bytes of the spare write-ahead log of zeros kept beside a writable
+  // store, so that commits overwrite blocks instead of growing a file
+  // (eventstore/prezeroed_wal.h); 0 turns it off.
+  uint64_t wal_spare_bytes = kWalSpareBytesDefault;
   // Called on the writer thread after each durable WriteBatch (for metrics);
   // must be quick and must not call back into the store.
   std::function<void(const struct GroupWritten&)> on_group_written;

@@ -20,7 +20,8 @@ Status RocksEventStore::Closed() {
 StatusOr<std::unique_ptr<EventStore>> RocksEventStore::Open(const std::string& path,
                                                             const Options& options) {
   StatusOr<std::unique_ptr<Database>> database =
-      Database::Open(path, options.create_if_missing, options.read_only, options.file_system);
+      Database::Open(path, options.create_if_missing, options.read_only, options.file_system,
+                     options.wal_spare_bytes);
   if (!database.ok()) return database.status();
   Status status = CheckFormat(database->get());
   if (!status.ok()) return status;

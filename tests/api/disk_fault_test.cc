@@ -8,6 +8,7 @@
 
 #include "tests/api/domain_test_support.h"
 #include "tests/eventstore/fault_file_system.h"
+#include "tests/eventstore/test_store.h"
 
 namespace tranche::api {
 namespace {
@@ -115,6 +116,7 @@ TEST(DiskFault, ADiskFillingUnderConcurrentCommandsKeepsEveryAcknowledgedCommand
     for (const auto& [position, command_id] : CommandIdsByPosition(setup)) {
       acknowledged[position] = command_id;
     }
+    ASSERT_TRUE(eventstore::testing::WaitForWalSpare(server.data_dir() + "/events"));
     disk->SetWriteBudget(32 * 1024);
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {

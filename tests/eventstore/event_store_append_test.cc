@@ -337,6 +337,7 @@ TEST(EventStoreAppend, ADiskFillingMidWriteLosesNoAcknowledgedEvent) {
   uint64_t acknowledged = 0;
   {
     auto store = OpenOrDie(dir.path(), options);
+    ASSERT_TRUE(testing::WaitForWalSpare(dir.path()));
     // About a dozen appends fit; the one that crosses the budget is torn.
     disk->SetWriteBudget(4000);
     for (int i = 0; i < 100; ++i) {

@@ -110,6 +110,16 @@ bool FaultFileSystem::disk_full() const {
   return state_->full;
 }
 
+IOStatus FaultFileSystem::GetFreeSpace(const std::string& path, const IOOptions& options,
+                                       uint64_t* free_bytes, IODebugContext* debug) {
+  IOStatus status = target()->GetFreeSpace(path, options, free_bytes, debug);
+  if (!status.ok()) return status;
+  std::lock_guard lock(state_->mutex);
+  if (state_->full) *free_bytes = 0;
+  *free_bytes = std::min(*free_bytes, state_->budget_bytes);
+  return status;
+}
+
 IOStatus FaultFileSystem::Wrap(IOStatus opened, std::unique_ptr<rocksdb::FSWritableFile>* file) {
   if (opened.ok()) *file = std::make_unique<FaultWritableFile>(std::move(*file), state_);
   return opened;

@@ -12,7 +12,8 @@
 // Two ways to fill the disk: SetDiskFull(true) at once, or SetWriteBudget(N)
 // to let N more bytes be written first; the append that crosses the budget
 // writes what fits and then fails, leaving a torn write behind exactly as a
-// real full disk would. SetDiskFull(false) is "space returned".
+// real full disk would. SetDiskFull(false) is "space returned". Free space
+// (GetFreeSpace) says the same: none when full, at most the budget.
 //
 // Threads: every method may be called from any thread (RocksDB calls the
 // file methods from its own threads). Files opened through it hold a
@@ -58,6 +59,8 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper {
   uint64_t faults_injected() const { return state_->faults_injected.load(); }
   uint64_t bytes_written() const { return state_->bytes_written.load(); }
 
+  rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& options,
+                                 uint64_t* free_bytes, rocksdb::IODebugContext* debug) override;
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* debug) override;

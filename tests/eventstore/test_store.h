@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eventstore/event_store.h"
@@ -50,6 +52,21 @@ inline std::unique_ptr<EventStore> OpenOrDie(const std::string& path, Options op
   auto store = EventStore::Open(path, options);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Waits until the store in `store_dir` has its spare write-ahead log of
+// `bytes` zeros (eventstore/prezeroed_wal.h); false after ten seconds. A
+// test that then limits the disk starts from a server's usual state, and
+// the spare's background writes cannot take the space it meant for commits.
+inline bool WaitForWalSpare(const std::string& store_dir,
+                            uint64_t bytes = kWalSpareBytesDefault) {
+  const std::filesystem::path spare = std::filesystem::path(store_dir) / "wal-spare.zero";
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ec;
+    if (std::filesystem::file_size(spare, ec) == bytes) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 // Every event in the log, in order.
