@@ -372,28 +372,35 @@ int Main(int argc, char** argv) {
   bench::PrintTarget("startup_replay_events_per_s", events / replay_seconds, kReplayPerSecondMin,
                      true, "events/s");
   // Memory: this process after the replay (write model, read model, the
-  // store's caches). Disk: the data directory as the server leaves it.
+  // store's caches).
   const uint64_t resident = bench::ResidentBytes();
-  const uint64_t disk = bench::DirectoryBytes(options.dir);
-  nlohmann::json footprint = {{"kind", "footprint"},
-                              {"events", events},
-                              {"resident_bytes", resident},
-                              {"resident_bytes_per_event", static_cast<double>(resident) / events},
-                              {"disk_bytes", disk},
-                              {"disk_bytes_per_event", static_cast<double>(disk) / events}};
-  std::printf("%s\n", footprint.dump().c_str());
   // The memory limit is for the 1,000,000-event log; larger logs (the
   // snapshot run's) report their footprint only.
   if (events <= kMemoryTargetEventsMax) {
     bench::PrintTarget("resident_memory_gib", resident / double(1ull << 30), 1.0, false, "GiB");
   }
-  bench::PrintTarget("disk_bytes_per_event", static_cast<double>(disk) / events, 300, false,
-                     "bytes");
   MeasureQueries(**service, options.queries);
   (*service)->Stop();
   if (options.snapshot) WriteSnapshot(**service);
   service->reset();
   (*store)->Close();
+  // Disk: the data directory as the server leaves it, closed. The spare log
+  // of zeros (a fixed 64 MiB that holds no event) is shown apart and still
+  // counted against the limit.
+  uint64_t spare = 0;
+  const uint64_t data = bench::DirectoryBytes(options.dir, &spare);
+  const uint64_t disk = data + spare;
+  nlohmann::json footprint = {{"kind", "footprint"},
+                              {"events", events},
+                              {"resident_bytes", resident},
+                              {"resident_bytes_per_event", static_cast<double>(resident) / events},
+                              {"disk_bytes", disk},
+                              {"disk_bytes_per_event", static_cast<double>(disk) / events},
+                              {"wal_spare_bytes", spare},
+                              {"data_bytes_per_event", static_cast<double>(data) / events}};
+  std::printf("%s\n", footprint.dump().c_str());
+  bench::PrintTarget("disk_bytes_per_event", static_cast<double>(disk) / events, 300, false,
+                     "bytes");
   // A start-up is a fresh process: this binary again, with --startup-only.
   if (options.snapshot) RunSelf(argv[0], {"--dir", options.dir, "--startup-only"});
   return 0;

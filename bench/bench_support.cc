@@ -75,10 +75,15 @@ uint64_t ResidentBytes() {
   return 0;
 }
 
-uint64_t DirectoryBytes(const std::string& dir) {
+uint64_t DirectoryBytes(const std::string& dir, uint64_t* spare_bytes) {
   uint64_t bytes = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) bytes += entry.file_size();
+    if (!entry.is_regular_file()) continue;
+    if (spare_bytes != nullptr && entry.path().filename().string().starts_with("wal-spare.zero")) {
+      *spare_bytes += entry.file_size();
+    } else {
+      bytes += entry.file_size();
+    }
   }
   return bytes;
 }
@@ -89,8 +94,10 @@ std::string MakeTempDir(const std::string& name) {
   return pattern;
 }
 
-std::unique_ptr<eventstore::Database> OpenRaw(const std::string& path, bool read_only) {
-  auto database = eventstore::Database::Open(path, /*create_if_missing=*/true, read_only);
+std::unique_ptr<eventstore::Database> OpenRaw(const std::string& path, bool read_only,
+                                              uint64_t wal_spare_bytes) {
+  auto database = eventstore::Database::Open(path, /*create_if_missing=*/true, read_only,
+                                             nullptr, wal_spare_bytes);
   TRANCHE_CHECK_MSG(database.ok(), database.status().ToString().c_str());
   return std::move(database).value();
 }

@@ -36,13 +36,19 @@ void PrintTarget(const std::string& name, double value, double limit, bool highe
 
 // Resident set size of this process (VmRSS), in bytes.
 uint64_t ResidentBytes();
-// Total size of the regular files under `dir`, in bytes.
-uint64_t DirectoryBytes(const std::string& dir);
+// Total size of the regular files under `dir`, in bytes. With `spare_bytes`,
+// the store's spare write-ahead log of zeros (eventstore/prezeroed_wal.h),
+// which holds no data and does not grow with the log, is added there instead.
+uint64_t DirectoryBytes(const std::string& dir, uint64_t* spare_bytes = nullptr);
 
 // A private temporary directory (/tmp/tranche-<name>-XXXXXX).
 std::string MakeTempDir(const std::string& name);
 
-std::unique_ptr<eventstore::Database> OpenRaw(const std::string& path, bool read_only);
+// A database with the store's column families and options, for raw RocksDB
+// baselines: RocksDB as it comes, with no spare write-ahead log of zeros
+// unless `wal_spare_bytes` asks for one (eventstore/prezeroed_wal.h).
+std::unique_ptr<eventstore::Database> OpenRaw(const std::string& path, bool read_only,
+                                              uint64_t wal_spare_bytes = 0);
 
 // The raw baseline for durable appends: the keys and values a store wrote
 // for positions [first_position, head] (records, stream index entries and

@@ -5,7 +5,7 @@
 // written in the same run. Prints JSON lines.
 //
 //   command_bench [--seconds S] [--warmup S] [--slices N] [--dir DIR]
-//                 [--submitters 1,64,256] [--seed FILE] [--lone-submit]
+//                 [--submitters 1,64,256] [--seed FILE] [--lone-submit] [--raw-spare]
 //
 // A submitter is a client with one command outstanding: it sends the next
 // only when the previous one's reply (positions, after the fsync) has come
@@ -19,9 +19,12 @@
 //
 // The raw baseline re-writes the very keys and values the store wrote into a
 // fresh database, one sync WriteBatch per group of the size the store
-// achieved (bench_support.h). After an untimed warm-up (--warmup) the timed
-// run is cut into --slices slices, each followed by the raw re-write of its
-// own bytes, so that both sides see the disk in the same mood.
+// achieved (bench_support.h). It is RocksDB as it comes, its log a plain
+// file, while the store writes into a spare log of zeros
+// (eventstore/prezeroed_wal.h); --raw-spare gives the baseline one too.
+// After an untimed warm-up (--warmup) the timed run is cut into --slices
+// slices, each followed by the raw re-write of its own bytes, so that both
+// sides see the disk in the same mood.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -31,6 +34,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/service/seed_loader.h"
@@ -54,6 +58,7 @@ struct Options {
   double warmup_seconds = 0.5;  // Untimed, before each timed run.
   int slices = 6;               // The timed run, alternated with the raw baseline.
   bool lone_execute = true;     // One submitter calls Execute (false: Submit, as many do).
+  bool raw_spare = false;       // The raw baseline writes into a spare log of zeros too.
   std::string dir;
   std::vector<int> submitters = {1, 64, 256};
   std::string seed_file = "ops/seed/hiec-2009.json";
@@ -87,6 +92,16 @@ class Completions {
   int64_t refused_ = 0;
 };
 
+// Waits (at most 20 s) for the spare log of zeros in the store at `path`.
+void WaitForWalSpare(const std::string& path) {
+  const std::filesystem::path spare = std::filesystem::path(path) / "wal-spare.zero";
+  for (int i = 0; i < 2000; ++i) {
+    std::error_code ec;
+    if (std::filesystem::file_size(spare, ec) == eventstore::kWalSpareBytesDefault) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 core::CommandEnvelope RecordTranche(const std::string& cluster, uint64_t n) {
   static const core::FinancialYear kYear = core::FinancialYear::Parse("2009/10").value();
   static const core::Date kPaidOn = core::ParseDate("2010-02-15").value();
@@ -112,12 +127,25 @@ void RunSubmitters(const Options& options, int submitters) {
   RawSyncResult raw;  // Summed over the slices.
   uint64_t raw_batches = 0;
   {
+    // A server that has run before opens its store with a spare log of
+    // zeros ready (eventstore/prezeroed_wal.h). Create and seed the store,
+    // let its spare be written, and reopen it: the timed commits then go
+    // into a log as they do on such a server, not into a new store's first
+    // log, which is a plain file.
     auto store = eventstore::EventStore::Open(path, {});
     TRANCHE_CHECK_MSG(store.ok(), store.status().ToString().c_str());
     auto service = service::Service::Open(**store, {});
     TRANCHE_CHECK(service.ok());
     auto seeded = service::LoadSeed((*service)->pipeline(), options.seed_file);
     TRANCHE_CHECK_MSG(seeded.ok(), seeded.status().ToString().c_str());
+    WaitForWalSpare(path);
+    (*service)->Stop();
+  }
+  {
+    auto store = eventstore::EventStore::Open(path, {});
+    TRANCHE_CHECK_MSG(store.ok(), store.status().ToString().c_str());
+    auto service = service::Service::Open(**store, {});
+    TRANCHE_CHECK(service.ok());
     std::vector<std::string> clusters;
     for (const auto& view : (*service)->read_model().Clusters("hiec", {UINT64_MAX, {}})) {
       clusters.push_back(view.id);
@@ -184,7 +212,15 @@ void RunSubmitters(const Options& options, int submitters) {
     if (options.warmup_seconds > 0) drive(options.warmup_seconds);
     latency_us.clear();
     commands = 0;
-    auto raw_db = OpenRaw(path + "-raw", false);
+    // The raw baseline is RocksDB as it comes, its log a plain file. With
+    // --raw-spare it gets what the store has: a spare log of zeros, made
+    // and taken by a first open, as the store's was.
+    const uint64_t raw_spare_bytes = options.raw_spare ? eventstore::kWalSpareBytesDefault : 0;
+    if (options.raw_spare) {
+      auto first_open = OpenRaw(path + "-raw", false, raw_spare_bytes);
+      WaitForWalSpare(path + "-raw");
+    }
+    auto raw_db = OpenRaw(path + "-raw", false, raw_spare_bytes);
     const eventstore::WriterStats before = (*store)->GetWriterStats();
     for (int slice = 0; slice < options.slices; ++slice) {
       const uint64_t slice_first = (*store)->GetHead().position + 1;
@@ -243,6 +279,7 @@ void RunSubmitters(const Options& options, int submitters) {
   nlohmann::json raw_line = {
       {"kind", "commands"},
       {"system", "raw_rocksdb_batched_sync"},
+      {"wal_spare", options.raw_spare},
       {"submitters", submitters},
       {"events", raw.events},
       {"seconds", raw.seconds},
@@ -283,10 +320,11 @@ int Main(int argc, char** argv) {
     else if (arg == "--submitters") options.submitters = ParseList(value());
     else if (arg == "--seed") options.seed_file = value();
     else if (arg == "--lone-submit") options.lone_execute = false;
+    else if (arg == "--raw-spare") options.raw_spare = true;
     else {
       std::fprintf(stderr,
                    "usage: command_bench [--seconds S] [--warmup S] [--slices N] [--dir DIR] "
-                   "[--submitters 1,64,256] [--seed FILE] [--lone-submit]\n");
+                   "[--submitters 1,64,256] [--seed FILE] [--lone-submit] [--raw-spare]\n");
       return 2;
     }
   }
