@@ -2,6 +2,7 @@
 #include "eventstore/prezeroed_wal.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string_view>
 #include <utility>
 
@@ -13,10 +14,29 @@ namespace {
 constexpr std::string_view kSpareName = "/wal-spare.zero";
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr size_t kZeroChunkBytes = 1 << 20;
+// Zeros go to the disk a MiB at a time, with a pause after each, so that the
+// commits' fsyncs never wait behind a whole spare's write-back.
+constexpr std::chrono::milliseconds kZeroChunkPause{10};
 
 bool IsWriteAheadLog(const std::string& name) {
   return name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
 }
+
+// A log that was a spare: closing it cuts the zeros after what was written,
+// even when nothing was (RocksDB trims only a file it preallocated itself).
+class SpareLogFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  explicit SpareLogFile(std::unique_ptr<rocksdb::FSWritableFile> target)
+      : FSWritableFileOwnerWrapper(std::move(target)) {}
+
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* debug) override {
+    rocksdb::IOStatus trimmed = target()->Truncate(target()->GetFileSize(options, debug),
+                                                   options, debug);
+    rocksdb::IOStatus closed = target()->Close(options, debug);
+    return closed.ok() ? trimmed : closed;
+  }
+};
 
 }  // namespace
 
@@ -70,7 +90,10 @@ rocksdb::IOStatus PrezeroedWalFileSystem::NewWritableFile(
         std::lock_guard<std::mutex> lock(mutex_);
         changed_.notify_all();  // Time for the next spare.
       }
-      if (reused.ok()) return reused;
+      if (reused.ok()) {
+        *result = std::make_unique<SpareLogFile>(std::move(*result));
+        return reused;
+      }
     }
   }
   return target()->NewWritableFile(name, options, result, debug);
@@ -117,9 +140,14 @@ rocksdb::IOStatus PrezeroedWalFileSystem::MakeSpare() {
     const size_t part =
         static_cast<size_t>(std::min<uint64_t>(zeros.size(), spare_bytes_ - written));
     status = file->Append(rocksdb::Slice(zeros.data(), part), io, nullptr);
+    if (status.ok()) status = file->Flush(io, nullptr);
+    // Start this MiB's write-back now (sync_file_range), without waiting.
+    if (status.ok()) status = file->RangeSync(written, part, io, nullptr);
     written += part;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) status = rocksdb::IOStatus::Aborted("stopping");
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (changed_.wait_for(lock, kZeroChunkPause, [this] { return stopping_; })) {
+      status = rocksdb::IOStatus::Aborted("stopping");
+    }
   }
   if (status.ok()) status = file->Sync(io, nullptr);
   if (file) {

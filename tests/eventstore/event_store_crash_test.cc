@@ -79,7 +79,9 @@ TEST(EventStoreCrash, EveryAcknowledgedAppendSurvivesSigkillAndVerifyPasses) {
     close(fds[0]);
     ASSERT_TRUE(n == 0) << "torn pipe record";  // Records of 16 bytes are written atomically.
 
-    auto store = OpenOrDie(path);
+    Options options;
+    options.wal_spare_bytes = 1 << 20;  // As the child's.
+    auto store = OpenOrDie(path, options);
     ASSERT_NE(store, nullptr);
     const VerifyReport report = store->Verify();
     ASSERT_TRUE(report.ok) << "round " << round << ": " << report.damage << " at "

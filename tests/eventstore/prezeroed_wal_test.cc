@@ -83,6 +83,28 @@ TEST(PrezeroedWal, ASpareBecomesTheLogOfTheNextOpenAndACrashImageRecoversEveryAc
   AppendOutcome next = recovered->Append(OneEvent("c201", "s", ExpectedVersion::Any()));
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(next.result().first_position, 202u);
+
+  // Closed cleanly, the log that was a spare is trimmed to its records.
+  store.reset();
+  EXPECT_LT(LargestLogBytes(store_dir), kSpareBytes);
+}
+
+// A store opened and closed without a write still leaves no zeros behind:
+// the log that was a spare is cut to nothing, and the next open deletes it.
+TEST(PrezeroedWal, ALogThatWasASpareIsTrimmedEvenWithNothingWritten) {
+  TempDir dir;
+  {
+    auto store = OpenOrDie(dir.path(), SmallSpares());
+    ASSERT_TRUE(store->Append(OneEvent("c1", "s", ExpectedVersion::Any())).ok());
+    ASSERT_TRUE(testing::WaitForWalSpare(dir.path(), kSpareBytes));
+  }
+  {
+    auto store = OpenOrDie(dir.path(), SmallSpares());
+    EXPECT_EQ(LargestLogBytes(dir.path()), kSpareBytes);
+  }
+  EXPECT_EQ(LargestLogBytes(dir.path()), 0u);
+  auto store = OpenOrDie(dir.path(), SmallSpares());
+  EXPECT_EQ(ReadEverything(*store).size(), 1u);
 }
 
 TEST(PrezeroedWal, NoSpareIsKeptWhenTurnedOffOrReadOnly) {
