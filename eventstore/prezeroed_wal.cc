@@ -112,11 +112,16 @@ void PrezeroedWalFileSystem::Run() {
       if (stopping_) return;
     }
     // A failure (a full disk, say) only means no spare: logs are then
-    // created as usual. Try again on the next log.
+    // created as usual. Try again once another log has been created since
+    // this attempt began.
+    uint64_t logs = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      logs = logs_created_;
+    }
     ready = MakeSpare().ok();
     if (!ready) {
       std::unique_lock<std::mutex> lock(mutex_);
-      const uint64_t logs = logs_created_;
       changed_.wait(lock, [&] { return stopping_ || logs_created_ != logs; });
       if (stopping_) return;
     }
