@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/check.h"
+#include "eventstore/prezeroed_wal.h"
 #include "eventstore/record_format.h"
 
 namespace tranche::bench {
@@ -79,7 +80,7 @@ uint64_t DirectoryBytes(const std::string& dir, uint64_t* spare_bytes) {
   uint64_t bytes = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
-    if (spare_bytes != nullptr && entry.path().filename().string().starts_with("wal-spare.zero")) {
+    if (spare_bytes != nullptr && entry.path().filename().string().starts_with(eventstore::kWalSpareFileName)) {
       *spare_bytes += entry.file_size();
     } else {
       bytes += entry.file_size();

@@ -34,7 +34,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api/service/seed_loader.h"
@@ -45,6 +44,7 @@
 #include "core/date.h"
 #include "core/financial_year.h"
 #include "eventstore/event_store.h"
+#include "eventstore/prezeroed_wal.h"
 
 namespace tranche::bench {
 namespace {
@@ -94,12 +94,7 @@ class Completions {
 
 // Waits (at most 20 s) for the spare log of zeros in the store at `path`.
 void WaitForWalSpare(const std::string& path) {
-  const std::filesystem::path spare = std::filesystem::path(path) / "wal-spare.zero";
-  for (int i = 0; i < 2000; ++i) {
-    std::error_code ec;
-    if (std::filesystem::file_size(spare, ec) == eventstore::kWalSpareBytesDefault) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  eventstore::WaitForWalSpare(path, eventstore::kWalSpareBytesDefault, std::chrono::seconds(20));
 }
 
 core::CommandEnvelope RecordTranche(const std::string& cluster, uint64_t n) {

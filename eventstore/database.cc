@@ -182,8 +182,9 @@ StatusOr<std::unique_ptr<Database>> Database::Open(
   TRANCHE_CHECK(handles.size() == descriptors.size());
   std::unique_ptr<Database> database(new Database());
   database->env_ = std::move(env);
-  database->prezeroed_ = prezeroed;
-  if (prezeroed) prezeroed->Start();  // The directory exists now.
+  // The directory exists now. The Env keeps the file system alive, and
+  // destroying it after the DB stops the thread.
+  if (prezeroed) prezeroed->Start();
   database->db_ = db;
   database->default_ = handles[0];
   database->events_ = handles[1];

@@ -13,7 +13,6 @@
 
 #include "core/status.h"
 #include "eventstore/event_store.h"
-#include "eventstore/prezeroed_wal.h"
 
 namespace tranche::eventstore {
 
@@ -61,7 +60,6 @@ class Database {
   // The Env over a custom file system; declared first so that it is
   // destroyed after the DB that uses it.
   std::unique_ptr<rocksdb::Env> env_;
-  std::shared_ptr<PrezeroedWalFileSystem> prezeroed_;  // Null when read-only.
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "core/thread_name.h"
@@ -11,7 +13,6 @@
 namespace tranche::eventstore {
 namespace {
 
-constexpr std::string_view kSpareName = "/wal-spare.zero";
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr size_t kZeroChunkBytes = 1 << 20;
 // Zeros go to the disk a MiB at a time, with a pause after each, so that the
@@ -40,11 +41,23 @@ class SpareLogFile : public rocksdb::FSWritableFileOwnerWrapper {
 
 }  // namespace
 
+bool WaitForWalSpare(const std::string& store_dir, uint64_t bytes,
+                     std::chrono::milliseconds timeout) {
+  const std::filesystem::path spare = std::filesystem::path(store_dir) / kWalSpareFileName;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::error_code ec;
+    if (std::filesystem::file_size(spare, ec) == bytes) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 PrezeroedWalFileSystem::PrezeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> target,
                                                std::string dir, uint64_t spare_bytes)
     : FileSystemWrapper(std::move(target)),
       dir_(std::move(dir)),
-      spare_path_(dir_ + std::string(kSpareName)),
+      spare_path_(dir_ + "/" + kWalSpareFileName),
       spare_bytes_(spare_bytes) {
   // A spare left by an earlier run is whole: it only ever gets its name
   // after all its zeros were written and synced. Ready at once, it becomes

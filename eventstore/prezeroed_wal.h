@@ -19,7 +19,7 @@
 // disk is never filled by zeros before the commits that need it.
 //
 // Recovery: a log that was a spare ends in zeros after its last record
-// until RocksDB closes it (closing trims it to its records). RocksDB's log
+// until it is closed (closing cuts it to what was written). RocksDB's log
 // reader takes a zero header as padding (kZeroType, the same as a
 // preallocated region) and reads on to the end, so a crash leaves nothing
 // to misread: the records written are replayed, the zeros are not records.
@@ -31,6 +31,7 @@
 
 #include <rocksdb/file_system.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,14 @@
 namespace tranche::eventstore {
 
 inline constexpr uint64_t kSpareFreeSpaceFactor = 4;
+// The spare's name in the database's directory; RocksDB ignores it.
+inline constexpr const char* kWalSpareFileName = "wal-spare.zero";
+
+// Waits until the store in `store_dir` has a whole spare of `bytes`; false
+// after `timeout`. For tests and benchmarks that want a store as a server
+// that has run before has it.
+bool WaitForWalSpare(const std::string& store_dir, uint64_t bytes,
+                     std::chrono::milliseconds timeout);
 
 class PrezeroedWalFileSystem : public rocksdb::FileSystemWrapper {
  public:
@@ -68,7 +77,7 @@ class PrezeroedWalFileSystem : public rocksdb::FileSystemWrapper {
   const std::string spare_path_;
   const uint64_t spare_bytes_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable changed_;
   bool spare_ready_ = false;  // Guarded by mutex_.
   bool stopping_ = false;     // Guarded by mutex_.

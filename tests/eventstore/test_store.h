@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "eventstore/event_store.h"
+#include "eventstore/prezeroed_wal.h"
 
 namespace tranche::eventstore::testing {
 
@@ -60,13 +60,7 @@ inline std::unique_ptr<EventStore> OpenOrDie(const std::string& path, Options op
 // the spare's background writes cannot take the space it meant for commits.
 inline bool WaitForWalSpare(const std::string& store_dir,
                             uint64_t bytes = kWalSpareBytesDefault) {
-  const std::filesystem::path spare = std::filesystem::path(store_dir) / "wal-spare.zero";
-  for (int i = 0; i < 1000; ++i) {
-    std::error_code ec;
-    if (std::filesystem::file_size(spare, ec) == bytes) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+  return eventstore::WaitForWalSpare(store_dir, bytes, std::chrono::seconds(10));
 }
 
 // Every event in the log, in order.
